@@ -1,0 +1,52 @@
+# The few verbs a person types. Everything installs into .venv from the
+# committed lock (requirements/lock.txt); `make lock` refreshes it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements/lock.txt
+# Raise this when coverage goes up; never lower it.
+COVERAGE_MIN := 80
+
+.PHONY: demo test lint typecheck lock bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.demo-installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[convert]"
+	touch $@
+
+$(VENV)/.test-installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[all,dev]"
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/inferd demo
+
+test: $(VENV)/.test-installed
+	bash scripts/ensure-services.sh
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+# Re-resolve every transitive version for `make demo` and `make test`.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet "pip-tools>=7.4"
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra all --extra dev --extra convert -o $(LOCK) pyproject.toml
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/register_stream.py
+
+clean:
+	rm -rf $(VENV) .inferd .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,39 @@
+"""inferd: an inference platform for machine-learning models.
+
+The public face is small and imported lazily, so that ``import inferd`` costs
+almost nothing until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "Contract": "inferd.contract",
+    "Registry": "inferd.registry",
+    "ModelVersion": "inferd.registry",
+    "Runtime": "inferd.runtimes",
+    "load_runtime": "inferd.runtimes",
+    "Signature": "inferd.tensors",
+    "TensorSpec": "inferd.tensors",
+    "InferdError": "inferd.errors",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:
+    from inferd.contract import Contract
+    from inferd.errors import InferdError
+    from inferd.registry import ModelVersion, Registry
+    from inferd.runtimes import Runtime, load_runtime
+    from inferd.tensors import Signature, TensorSpec
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'inferd' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -50,3 +50,10 @@ bench: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) .inferd .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# Regenerate the committed gRPC stubs from the Open Inference Protocol proto.
+# tests/protocol/test_grpc_stubs.py runs the same command and fails on drift.
+PROTO := src/inferd/protocol/grpc/open_inference_grpc.proto
+.PHONY: proto
+proto: $(VENV)/.test-installed
+	$(BIN)/python -m grpc_tools.protoc -I src --python_out=src --pyi_out=src --grpc_python_out=src $(PROTO)

@@ -1,0 +1,103 @@
+"""Tensor ``data`` in JSON: lists (flat or nested, row-major) <-> numpy arrays.
+
+Numbers are converted by numpy in one call (no per-element Python loop); the
+JSON element types are checked from the dtype numpy infers, so a string in an
+FP32 tensor or a float in an INT32 tensor is refused instead of coerced.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from inferd.errors import InvalidInputError
+from inferd.protocol.datatypes import DTYPES, narrow_integers
+
+# Which kinds of inferred array each datatype family accepts from JSON.
+_ACCEPTED_KINDS = {"b": "b", "i": "iu", "u": "iu", "f": "iuf"}
+_KIND_WORDS = {"b": "booleans", "i": "integers", "u": "integers", "f": "numbers"}
+
+
+def array_from_json(name: str, datatype: str, shape: tuple[int, ...], data: object) -> np.ndarray:
+    """The array for one input's JSON ``data``; errors name the input and the problem."""
+    if not isinstance(data, list):
+        raise InvalidInputError(f"input {name!r}: 'data' must be a list, got {type(data).__name__}")
+    array = _bytes_from_json(name, data) if datatype == "BYTES" else _numbers_from_json(name, datatype, data)
+    expected = prod(shape)
+    if array.size != expected:
+        raise InvalidInputError(
+            f"input {name!r}: data has {array.size} values but shape {list(shape)} needs {expected}"
+        )
+    return array.reshape(shape)
+
+
+def _numbers_from_json(name: str, datatype: str, data: list[Any]) -> np.ndarray:
+    dtype = DTYPES[datatype]
+    try:
+        inferred = np.asarray(data)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(f"input {name!r}: nested data is ragged (rows of different lengths)") from exc
+    if inferred.size == 0:
+        return inferred.astype(dtype)
+    accepted = _ACCEPTED_KINDS[dtype.kind]
+    if inferred.dtype.kind not in accepted:
+        raise InvalidInputError(
+            f"input {name!r}: {datatype} data must hold only {_KIND_WORDS[dtype.kind]}, "
+            f"got {_describe(inferred)}"
+        )
+    if dtype.kind in "iu":
+        return narrow_integers(name, datatype, inferred)
+    return inferred.astype(dtype, copy=False)
+
+
+def _describe(inferred: np.ndarray) -> str:
+    kind = inferred.dtype.kind
+    if kind in "US":
+        return "strings"
+    if kind == "O":
+        types = sorted({type(item).__name__ for item in inferred.ravel()[:1000]})
+        return "a mix of " + ", ".join("null" if t == "NoneType" else t for t in types)
+    return _KIND_WORDS.get(kind, inferred.dtype.name)
+
+
+def _bytes_from_json(name: str, data: list[Any]) -> np.ndarray:
+    try:
+        nested = np.asarray(data, dtype=object)
+    except ValueError as exc:
+        raise InvalidInputError(f"input {name!r}: nested data is ragged (rows of different lengths)") from exc
+    flat = nested.ravel()
+    try:
+        encoded = [item.encode() for item in flat]
+    except AttributeError:
+        bad = next(item for item in flat if not isinstance(item, str))
+        raise InvalidInputError(
+            f"input {name!r}: BYTES data must hold only strings, got {type(bad).__name__} {bad!r:.40}"
+        ) from None
+    array = np.empty(len(encoded), dtype=object)
+    array[:] = encoded
+    return array
+
+
+def json_data(name: str, array: np.ndarray) -> np.ndarray | list[Any]:
+    """What to put in ``data`` for ``array``: numeric arrays go to orjson as they are
+    (flattened, row-major); BYTES elements become strings.
+    """
+    if array.dtype.kind != "O" and array.dtype.kind not in "SU":
+        return np.ascontiguousarray(array).ravel()
+    try:
+        return [_as_text(item) for item in array.ravel()]
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"output {name!r} holds bytes that are not UTF-8, which JSON cannot carry; "
+            "ask for it as binary data (parameter binary_data: true)"
+        ) from exc
+
+
+def _as_text(item: object) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bytes | bytearray | np.bytes_):
+        return bytes(item).decode()
+    return str(item)

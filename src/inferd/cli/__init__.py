@@ -1,0 +1,1 @@
+"""The ``inferd`` command: parse, call the library, render. No business logic here."""

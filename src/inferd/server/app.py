@@ -1,0 +1,112 @@
+"""One server process: the RSGI application granian runs, with gRPC on the same event loop.
+
+granian owns the sockets, the worker processes and the signals. In each worker
+``__rsgi_init__`` opens the registry, starts the model manager (which begins
+loading in the background and returns at once) and the gRPC server;
+``__rsgi__`` answers HTTP through :class:`~inferd.server.rest.RestApi`; on
+SIGTERM granian stops accepting and lets in-flight requests finish, then
+``__rsgi_del__`` stops gRPC (with a grace period) and drains every batcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import grpc
+
+from inferd.errors import PayloadTooLargeError
+from inferd.registry import Registry
+from inferd.server import grpc_service
+from inferd.server.rest import HttpResponse, RestApi, error_response
+from inferd.server.settings import Configuration
+from inferd.serving.manager import ModelManager
+
+log = logging.getLogger("inferd.server")
+
+
+class InferdApp:
+    """The RSGI application of one worker process."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        self._configuration = configuration
+        self._max_body_bytes = configuration.server.max_body_bytes
+        self._registry: Registry | None = None
+        self._manager: ModelManager | None = None
+        self._api: RestApi | None = None
+        self._grpc: grpc.aio.Server | None = None
+
+    # -- lifecycle (granian calls these with the worker's loop, before and after serving) -----
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self.start())
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self.close())
+
+    async def start(self) -> None:
+        configuration = self._configuration
+        self._registry = Registry.open(configuration.registry)
+        self._manager = ModelManager(self._registry, configuration.serving)
+        self._api = RestApi(self._manager)
+        await self._manager.start()
+        if configuration.server.grpc_port:
+            self._grpc = grpc.aio.server(
+                options=[
+                    ("grpc.so_reuseport", 1),
+                    ("grpc.max_receive_message_length", configuration.server.max_body_bytes),
+                    ("grpc.max_send_message_length", configuration.server.max_body_bytes),
+                ]
+            )
+            grpc_service.add_to_server(self._grpc, self._manager)
+            self._grpc.add_insecure_port(f"{configuration.server.host}:{configuration.server.grpc_port}")
+            await self._grpc.start()
+
+    async def close(self) -> None:
+        if self._grpc is not None:
+            await self._grpc.stop(self._configuration.server.shutdown_timeout_s)
+        if self._manager is not None:
+            await self._manager.close()
+        if self._registry is not None:
+            self._registry.close()
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":
+            return
+        api = self._api
+        assert api is not None, "the app was not started"
+        try:
+            body = await self._read_body(scope, proto)
+        except PayloadTooLargeError as exc:
+            response: HttpResponse = error_response(exc)
+        else:
+            response = await api.handle(scope.method, scope.path, scope.headers.get, body)
+        proto.response_bytes(response.status, response.headers, response.body)
+
+    async def _read_body(self, scope: Any, proto: Any) -> bytes:
+        if scope.method in ("GET", "HEAD"):
+            return b""
+        length = scope.headers.get("content-length")
+        if length is not None:
+            if int(length) > self._max_body_bytes:
+                raise PayloadTooLargeError(
+                    f"request body of {int(length)} bytes is over the limit of {self._max_body_bytes} bytes"
+                )
+            return bytes(await proto())
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in proto:
+            size += len(chunk)
+            if size > self._max_body_bytes:
+                raise PayloadTooLargeError(f"request body is over the limit of {self._max_body_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def create_app() -> InferdApp:
+    """granian's factory: the configuration comes from ``INFERD_SERVER_CONFIG``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return InferdApp(Configuration.from_environment())

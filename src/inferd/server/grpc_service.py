@@ -1,0 +1,162 @@
+"""The Open Inference Protocol over gRPC (``inference.GRPCInferenceService`` on grpc.aio).
+
+Each RPC decodes with :mod:`inferd.protocol.grpc`, calls the same inference and
+manager code as REST, and maps an :class:`~inferd.errors.InferdError` to its
+gRPC status by the code name the error carries. The client's gRPC deadline
+bounds the request's own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+
+import inferd
+from inferd.errors import InferdError, NotFoundError, VersionNotFoundError
+from inferd.protocol.grpc import (
+    model_metadata_message,
+    pb,
+    request_from_message,
+    response_to_message,
+    server_metadata_message,
+)
+from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
+    GRPCInferenceServiceServicer,
+    add_GRPCInferenceServiceServicer_to_server,
+)
+from inferd.server.inference import PLATFORMS, run_inference
+from inferd.server.rest import EXTENSIONS
+from inferd.serving.manager import ModelManager
+from inferd.serving.model_handle import ModelHandle
+
+log = logging.getLogger("inferd.server.grpc")
+
+
+class InferenceServicer(GRPCInferenceServiceServicer):  # type: ignore[misc]
+    def __init__(self, manager: ModelManager) -> None:
+        self._manager = manager
+
+    async def ServerLive(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        return pb.ServerLiveResponse(live=True)
+
+    async def ServerReady(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        return pb.ServerReadyResponse(ready=self._manager.is_ready)
+
+    async def ModelReady(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            self._served(request.name, _version(request.version))
+        except InferdError:
+            return pb.ModelReadyResponse(ready=False)
+        return pb.ModelReadyResponse(ready=True)
+
+    async def ServerMetadata(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        return server_metadata_message("inferd", inferd.__version__, EXTENSIONS)
+
+    async def ModelMetadata(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            handle = self._served(request.name, _version(request.version))
+        except InferdError as exc:
+            await _abort(context, exc)
+        signature = handle.model.runtime.signature
+        framework = handle.model.version.framework
+        return model_metadata_message(
+            handle.name, [str(handle.version)], PLATFORMS.get(framework, framework), signature.inputs, signature.outputs
+        )
+
+    async def ModelInfer(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            decoded = request_from_message(request)
+            remaining = context.time_remaining()
+            response = await run_inference(
+                self._manager, request.model_name, _version(request.model_version), decoded, client_timeout_s=remaining
+            )
+            return response_to_message(response)
+        except InferdError as exc:
+            await _abort(context, exc)
+        except Exception:
+            log.exception("internal error in ModelInfer")
+            await context.abort(grpc.StatusCode.INTERNAL, "internal server error (logged)")
+
+    async def ModelStatistics(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            handles = (
+                [self._served(request.name, _version(request.version))] if request.name else self._manager.handles()
+            )
+        except InferdError as exc:
+            await _abort(context, exc)
+        response = pb.ModelStatisticsResponse()
+        for handle in handles:
+            _fill_statistics(response.model_stats.add(), handle)
+        return response
+
+    async def RepositoryIndex(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        response = pb.RepositoryIndexResponse()
+        for state in self._manager.index():
+            if request.ready and state.state != "READY":
+                continue
+            response.models.add(
+                name=state.name,
+                version="" if state.version is None else str(state.version),
+                state=state.state,
+                reason=state.reason,
+            )
+        return response
+
+    async def RepositoryModelLoad(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            await self._manager.load(request.model_name)
+        except InferdError as exc:
+            await _abort(context, exc)
+        return pb.RepositoryModelLoadResponse()
+
+    async def RepositoryModelUnload(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
+        try:
+            await self._manager.unload(request.model_name)
+        except InferdError as exc:
+            await _abort(context, exc)
+        return pb.RepositoryModelUnloadResponse()
+
+    def _served(self, name: str, version: int | None) -> ModelHandle:
+        for handle in self._manager.handles():
+            if handle.name == name:
+                if version is not None and version != handle.version:
+                    raise VersionNotFoundError(f"model {name!r} version {version} is not served here")
+                return handle
+        raise NotFoundError(f"model {name!r} is not served here")
+
+
+def _version(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise VersionNotFoundError(f"no version {text!r} (versions are integers)") from None
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: InferdError) -> None:
+    code = getattr(grpc.StatusCode, exc.grpc_code, grpc.StatusCode.INTERNAL)
+    await context.abort(code, str(exc))
+
+
+def _fill_statistics(stat: Any, handle: ModelHandle) -> None:
+    data = handle.statistics.to_dict()
+    stat.name = data["name"]
+    stat.version = data["version"]
+    stat.last_inference = data["last_inference"]
+    stat.inference_count = data["inference_count"]
+    stat.execution_count = data["execution_count"]
+    for key, value in data["inference_stats"].items():
+        getattr(stat.inference_stats, key).count = value["count"]
+        getattr(stat.inference_stats, key).ns = value["ns"]
+    for entry in data["batch_stats"]:
+        batch = stat.batch_stats.add(batch_size=entry["batch_size"])
+        for key in ("compute_input", "compute_infer", "compute_output"):
+            getattr(batch, key).count = entry[key]["count"]
+            getattr(batch, key).ns = entry[key]["ns"]
+
+
+def add_to_server(server: grpc.aio.Server, manager: ModelManager) -> None:
+    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(manager), server)

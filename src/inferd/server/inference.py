@@ -1,0 +1,71 @@
+"""Inference calls shared by REST and gRPC: deadlines, requested outputs, responses.
+
+Both transports decode into an :class:`~inferd.protocol.InferenceRequest`, call
+:func:`run_inference`, and encode the :class:`~inferd.protocol.InferenceResponse`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from inferd.errors import InvalidInputError
+from inferd.protocol import InferenceRequest, InferenceResponse
+from inferd.serving.manager import ModelManager
+from inferd.serving.settings import ServingSettings
+
+#: Triton's request parameter for a per-request timeout, in microseconds.
+TIMEOUT_PARAMETER = "timeout"
+
+PLATFORMS = {
+    "onnx": "onnxruntime_onnx",
+    "sklearn": "sklearn_skops",
+    "xgboost": "xgboost_xgboost",
+    "lightgbm": "lightgbm_lightgbm",
+    "python": "python_custom",
+}
+
+
+def deadline_for(
+    settings: ServingSettings, request: InferenceRequest, client_timeout_s: float | None = None
+) -> float:
+    """The request's deadline (``time.monotonic()``): the server default, or less when the client asks."""
+    timeout_s = settings.default_timeout_s
+    asked = request.parameters.get(TIMEOUT_PARAMETER)
+    if asked is not None:
+        if isinstance(asked, bool) or not isinstance(asked, int | float) or asked <= 0:
+            raise InvalidInputError(
+                f"request parameter 'timeout' must be a positive number of µs, got {asked!r}"
+            )
+        timeout_s = min(timeout_s, asked / 1e6)
+    if client_timeout_s is not None:
+        timeout_s = min(timeout_s, client_timeout_s)
+    return time.monotonic() + min(timeout_s, settings.max_timeout_s)
+
+
+async def run_inference(
+    manager: ModelManager,
+    name: str,
+    version: int | None,
+    request: InferenceRequest,
+    *,
+    client_timeout_s: float | None = None,
+) -> InferenceResponse:
+    """Route ``request`` to the served version of ``name`` and build its response."""
+    deadline = deadline_for(manager.settings, request, client_timeout_s)
+    handle, outputs = await manager.infer(name, version, request.inputs, deadline=deadline)
+    wanted = request.output_names
+    if wanted:
+        missing = [n for n in wanted if n not in outputs]
+        if missing:
+            raise InvalidInputError(
+                f"requested output(s) {missing} not produced by model {name!r} (it gives {sorted(outputs)})"
+            )
+        outputs = {n: outputs[n] for n in wanted}
+    return InferenceResponse(
+        model_name=name,
+        outputs=outputs,
+        model_version=str(handle.version),
+        id=request.id,
+        parameters=request.parameters,
+        binary_outputs=request.binary_outputs(outputs),
+    )

@@ -1,0 +1,231 @@
+"""The REST API: Open Inference Protocol v2, the friendly records API, admin and docs.
+
+Transport-neutral HTTP: :meth:`RestApi.handle` takes a method, a path, a header
+lookup and the body, and returns an :class:`HttpResponse`; the RSGI adapter (and
+tests) call it. Every error is ``{"error": "..."}`` with the status its
+:class:`~inferd.errors.InferdError` carries; anything else is logged as our bug
+and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import orjson
+
+import inferd
+from inferd.errors import InferdError, NotFoundError, OverloadedError, VersionNotFoundError
+from inferd.protocol import records, v2
+from inferd.server.inference import PLATFORMS, run_inference
+from inferd.server.openapi import openapi_document
+from inferd.serving.manager import ModelManager
+from inferd.serving.model_handle import ModelHandle
+
+log = logging.getLogger("inferd.server")
+
+HeaderLookup = Callable[[str], str | None]
+EXTENSIONS = ("binary_tensor_data", "model_repository", "statistics")
+_JSON = [("content-type", "application/json")]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=lambda: list(_JSON))
+
+
+class MethodNotAllowedError(NotFoundError):
+    http_status = HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def _ok(body: bytes) -> HttpResponse:
+    return HttpResponse(200, body)
+
+
+class RestApi:
+    """Routes HTTP requests to the model manager."""
+
+    def __init__(
+        self, manager: ModelManager, *, on_reload: Callable[[], Awaitable[list[str]]] | None = None
+    ) -> None:
+        self._manager = manager
+        self._on_reload = on_reload or manager.reload
+        self._openapi: bytes | None = None
+
+    async def handle(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
+        try:
+            return await self._route(method, path.rstrip("/") or "/", header, body)
+        except InferdError as exc:
+            return error_response(exc)
+        except Exception:
+            log.exception("internal error on %s %s", method, path)
+            return HttpResponse(500, v2.encode_error("internal server error (logged)"))
+
+    async def _route(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
+        parts = path.split("/")[1:]
+        head = parts[0] if parts else ""
+        if head == "v2":
+            return await self._v2(method, parts[1:], header, body)
+        if head == "v1" and len(parts) >= 3 and parts[1] == "models":
+            return await self._v1(method, parts[2:], body)
+        if path == "/openapi.json" and method == "GET":
+            if self._openapi is None:
+                self._openapi = orjson.dumps(openapi_document(inferd.__version__))
+            return _ok(self._openapi)
+        if path == "/admin/reload":
+            _require(method, "POST")
+            return _ok(orjson.dumps({"reloaded": await self._on_reload()}))
+        raise NotFoundError(f"no route for {method} {path}")
+
+    async def _v2(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
+        if not parts:
+            _require(method, "GET")
+            return _ok(v2.encode_server_metadata("inferd", inferd.__version__, EXTENSIONS))
+        if parts[0] == "health" and len(parts) == 2:
+            _require(method, "GET")
+            if parts[1] == "live":
+                return _ok(v2.encode_live(True))
+            if parts[1] == "ready":
+                ready = self._manager.is_ready
+                return HttpResponse(200 if ready else 503, v2.encode_ready(ready))
+        if parts[0] == "models":
+            return await self._models(method, parts[1:], header, body)
+        if parts[0] == "repository":
+            return await self._repository(method, parts[1:])
+        raise NotFoundError(f"no route for {method} /v2/{'/'.join(parts)}")
+
+    async def _models(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
+        if not parts or parts == ["stats"]:
+            _require(method, "GET")
+            return self._stats(None, None)
+        name, version, rest = _model_path(parts)
+        if rest == "infer":
+            _require(method, "POST")
+            return await self._infer(name, version, header, body)
+        if rest == "":
+            _require(method, "GET")
+            return self._metadata(name, version)
+        if rest == "ready":
+            _require(method, "GET")
+            ready = self._is_model_ready(name, version)
+            return HttpResponse(200 if ready else 400, v2.encode_model_ready(name, ready))
+        if rest == "stats":
+            _require(method, "GET")
+            return self._stats(name, version)
+        raise NotFoundError(f"no route for {method} /v2/models/{'/'.join(parts)}")
+
+    async def _infer(self, name: str, version: int | None, header: HeaderLookup, body: bytes) -> HttpResponse:
+        request = v2.decode_request(body, header("inference-header-content-length"))
+        response = await run_inference(self._manager, name, version, request)
+        encoded, json_length = v2.encode_response(response)
+        if json_length is None:
+            return HttpResponse(200, encoded)
+        return HttpResponse(
+            200,
+            encoded,
+            [
+                ("content-type", "application/octet-stream"),
+                ("inference-header-content-length", str(json_length)),
+            ],
+        )
+
+    async def _v1(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
+        _require(method, "POST")
+        target = "/".join(parts)
+        if not target.endswith(":predict"):
+            raise NotFoundError(
+                f"no route for POST /v1/models/{target} (did you mean /v1/models/NAME:predict?)"
+            )
+        name, version, rest = _model_path(target[: -len(":predict")].split("/"))
+        if rest:
+            raise NotFoundError(f"no route for POST /v1/models/{target}")
+        request = records.decode_records(body)
+        response = await run_inference(self._manager, name, version, request)
+        return _ok(records.encode_predictions(response.outputs, response.model_version, response.id, name))
+
+    def _metadata(self, name: str, version: int | None) -> HttpResponse:
+        handle = self._served(name, version)
+        signature = handle.model.runtime.signature
+        return _ok(
+            v2.encode_model_metadata(
+                name,
+                [str(handle.version)],
+                PLATFORMS.get(handle.model.version.framework, handle.model.version.framework),
+                signature.inputs,
+                signature.outputs,
+            )
+        )
+
+    def _stats(self, name: str | None, version: int | None) -> HttpResponse:
+        handles = [self._served(name, version)] if name is not None else self._manager.handles()
+        return _ok(orjson.dumps({"model_stats": [h.statistics.to_dict() for h in handles]}))
+
+    async def _repository(self, method: str, parts: list[str]) -> HttpResponse:
+        _require(method, "POST")
+        if parts == ["index"]:
+            states = [
+                {
+                    "name": s.name,
+                    "version": "" if s.version is None else str(s.version),
+                    "state": s.state,
+                    "reason": s.reason,
+                }
+                for s in self._manager.index()
+            ]
+            return _ok(orjson.dumps(states))
+        if len(parts) == 3 and parts[0] == "models" and parts[2] in ("load", "unload"):
+            if parts[2] == "load":
+                await self._manager.load(parts[1])
+            else:
+                await self._manager.unload(parts[1])
+            return _ok(b"{}")
+        raise NotFoundError(f"no route for {method} /v2/repository/{'/'.join(parts)}")
+
+    def _served(self, name: str, version: int | None) -> ModelHandle:
+        for handle in self._manager.handles():
+            if handle.name == name:
+                if version is not None and handle.version != version:
+                    raise VersionNotFoundError(
+                        f"model {name!r} version {version} is not served here (serving version {handle.version})"
+                    )
+                return handle
+        raise NotFoundError(
+            f"model {name!r} is not served here (serving: {', '.join(self._manager.names()) or 'none'})"
+        )
+
+    def _is_model_ready(self, name: str, version: int | None) -> bool:
+        try:
+            self._served(name, version)
+        except NotFoundError:
+            return False
+        return True
+
+
+def _model_path(parts: list[str]) -> tuple[str, int | None, str]:
+    """``[name]``, ``[name, "versions", v]``, plus an optional trailing verb -> (name, version, verb)."""
+    name = parts[0]
+    if len(parts) >= 3 and parts[1] == "versions":
+        try:
+            version = int(parts[2])
+        except ValueError:
+            raise VersionNotFoundError(
+                f"model {name!r} has no version {parts[2]!r} (versions are integers)"
+            ) from None
+        return name, version, "/".join(parts[3:])
+    return name, None, "/".join(parts[1:])
+
+
+def _require(method: str, expected: str) -> None:
+    if method != expected:
+        raise MethodNotAllowedError(f"use {expected} here, not {method}")
+
+
+def error_response(exc: InferdError) -> HttpResponse:
+    headers = list(_JSON)
+    if isinstance(exc, OverloadedError):
+        headers.append(("retry-after", str(max(1, round(exc.retry_after_s)))))
+    return HttpResponse(int(exc.http_status), v2.encode_error(exc), headers)

@@ -1,0 +1,83 @@
+"""The server section, and how a whole configuration travels to worker processes.
+
+``inferd serve`` builds the settings once and hands them to granian's worker
+processes through one environment variable (``INFERD_SERVER_CONFIG``, JSON), so
+every worker serves exactly what the command line asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inferd.batching import BatchingSettings
+from inferd.config import RegistrySettings
+from inferd.runtimes import RuntimeOptions
+from inferd.serving.settings import ServingSettings
+
+CONFIG_ENV = "INFERD_SERVER_CONFIG"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where and how the server listens. ``grpc_port`` 0 turns gRPC off."""
+
+    host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_port: int = 8081
+    workers: int = 1
+    max_body_bytes: int = 64 * 1024 * 1024
+    shutdown_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """Everything one server process needs."""
+
+    server: ServerSettings = field(default_factory=ServerSettings)
+    serving: ServingSettings = field(default_factory=ServingSettings)
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["registry"]["home"] = str(self.registry.home)
+        cache = self.registry.cache_dir
+        data["registry"]["cache_dir"] = str(cache) if cache is not None else None
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Configuration:
+        data = json.loads(text)
+        serving: dict[str, Any] = data["serving"]
+        registry: dict[str, Any] = data["registry"]
+        return cls(
+            server=ServerSettings(**data["server"]),
+            serving=ServingSettings(
+                alias=serving["alias"],
+                models=tuple(serving["models"]),
+                batching=_batching(serving["batching"]),
+                model_batching={k: _batching(v) for k, v in serving["model_batching"].items()},
+                runtime=RuntimeOptions(**serving["runtime"]),
+                **{k: serving[k] for k in ("default_timeout_s", "max_timeout_s", "watch_interval_s", "drain_timeout_s")},
+            ),
+            registry=RegistrySettings(
+                home=Path(registry["home"]),
+                registry_url=registry["registry_url"],
+                artifact_url=registry["artifact_url"],
+                artifact_options=registry["artifact_options"],
+                cache_dir=Path(registry["cache_dir"]) if registry["cache_dir"] else None,
+                connect_timeout_s=registry["connect_timeout_s"],
+            ),
+        )
+
+    @classmethod
+    def from_environment(cls) -> Configuration:
+        text = os.environ.get(CONFIG_ENV)
+        return cls.from_json(text) if text else cls()
+
+
+def _batching(data: dict[str, Any]) -> BatchingSettings:
+    return BatchingSettings(**{**data, "preferred_batch_sizes": tuple(data["preferred_batch_sizes"])})

@@ -1,0 +1,52 @@
+"""A model version loaded and ready to predict: contract checks, stacking, runtime call.
+
+``LoadedModel.predict`` is the minimal pipeline every path shares: check the
+batch against the version's contract (every violation named by field and row),
+stack named fields into the model's tensors, run the runtime, and return its
+outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from inferd.contract import Contract
+from inferd.registry import ModelVersion, Registry, TransferProgress
+from inferd.runtimes import Runtime, RuntimeOptions, load_runtime
+from inferd.tensors import Batch
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registry version with its runtime and contract."""
+
+    version: ModelVersion
+    runtime: Runtime
+    contract: Contract
+
+    def predict(self, batch: Batch) -> Batch:
+        """Validate ``batch`` against the contract and run the model on it."""
+        checked = self.contract.check(batch)
+        return self.runtime.predict(self.contract.to_model_inputs(checked))
+
+
+def load_model(
+    registry: Registry,
+    ref: str,
+    *,
+    options: RuntimeOptions | None = None,
+    progress: TransferProgress | None = None,
+    warmup: bool = True,
+) -> LoadedModel:
+    """Resolve ``ref`` (``name``, ``name:3``, ``name@production``), verify and load it."""
+    version = registry.resolve(ref)
+    path = registry.fetch(version, progress=progress)
+    entrypoint = version.metadata.get("entrypoint")
+    if isinstance(entrypoint, str):
+        options = replace(options or RuntimeOptions(), entrypoint=entrypoint)
+    signature = version.contract.signature() if version.contract is not None else None
+    runtime = load_runtime(path, version.framework, signature=signature, options=options)
+    contract = version.contract or Contract.default_for(runtime.signature)
+    if warmup:
+        runtime.warmup()
+    return LoadedModel(version=version, runtime=runtime, contract=contract)

@@ -1,0 +1,288 @@
+"""The loaded-model manager: which version of each model serves, loading, warm-up, swaps, drains.
+
+- Start: every target (see :class:`ServingSettings`) is fetched, verified, loaded
+  and warmed up in a worker thread; the server answers at once, reports ready
+  only when all of them are loaded, and a request for a model still loading waits
+  for it (bounded by the request's deadline).
+- Swap: when an alias moves (the manager polls the registry every
+  ``watch_interval_s``, and :meth:`reload` asks at once), the new version is loaded
+  and warmed in the background, then replaces the old one in one assignment on the
+  event loop. Requests already queued on the old version finish there; the old
+  batcher then drains and closes. A request that raced the swap onto the closing
+  version is retried once on the new one, so a swap fails no request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from inferd.errors import (
+    DeadlineExceededError,
+    InferdError,
+    ModelNotFoundError,
+    UnavailableError,
+    VersionNotFoundError,
+)
+from inferd.registry import ModelVersion, Registry
+from inferd.serving.loaded_model import load_model
+from inferd.serving.model_handle import ModelHandle
+from inferd.serving.settings import ServingSettings
+from inferd.tensors import Batch
+
+log = logging.getLogger("inferd.serving")
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """One row of the repository index."""
+
+    name: str
+    version: int | None
+    state: str  # "READY" | "LOADING" | "UNAVAILABLE"
+    reason: str = ""
+
+
+class ModelManager:
+    """Owns every served :class:`ModelHandle`; the transport-neutral core of a server process."""
+
+    def __init__(self, registry: Registry, settings: ServingSettings) -> None:
+        self._registry = registry
+        self._settings = settings
+        self._current: dict[str, ModelHandle] = {}
+        self._loading: dict[str, asyncio.Future[ModelHandle]] = {}
+        self._failed: dict[str, str] = {}
+        self._explicit: dict[str, str] = {}  # name -> ref, from settings or the repository API
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._watcher: asyncio.Task[None] | None = None
+        self._started = False
+        self._stopping = False
+
+    @property
+    def settings(self) -> ServingSettings:
+        return self._settings
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, *, watch: bool = True) -> None:
+        """Begin loading every target in the background; return at once."""
+        for ref in self._settings.models:
+            self._explicit[ref.split(":", 1)[0]] = ref
+        targets = await asyncio.to_thread(self._resolve_targets)
+        for version in targets.values():
+            self._begin_load(version)
+        self._started = True
+        if watch and self._settings.watch_interval_s > 0:
+            self._watcher = asyncio.create_task(self._watch(), name="inferd-registry-watch")
+
+    async def wait_ready(self, timeout_s: float | None = None) -> None:
+        """Wait until every model that was loading has finished (loaded or failed)."""
+        pending = list(self._loading.values())
+        if pending:
+            await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout_s)
+
+    async def close(self) -> None:
+        """Stop watching and drain every served version (bounded by ``drain_timeout_s``)."""
+        self._stopping = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        for future in self._loading.values():
+            future.cancel()
+        handles = list(self._current.values())
+        self._current.clear()
+        await asyncio.gather(*(h.close(self._settings.drain_timeout_s) for h in handles), *self._tasks)
+
+    @property
+    def is_ready(self) -> bool:
+        """Started, nothing from the initial set still loading."""
+        return self._started and not self._stopping and not self._loading
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def get(
+        self, name: str, version: int | None = None, *, deadline: float | None = None
+    ) -> ModelHandle:
+        """The handle serving ``name`` (and ``version`` when given), waiting for a load in progress."""
+        while True:
+            handle = self._current.get(name)
+            if handle is not None and (version is None or handle.version == version):
+                return handle
+            loading = self._loading.get(name)
+            if loading is None:
+                break
+            await self._wait_for_load(name, loading, deadline)
+        if handle is not None:
+            raise VersionNotFoundError(
+                f"model {name!r} version {version} is not served here (serving version {handle.version})"
+            )
+        if name in self._failed:
+            raise UnavailableError(f"model {name!r} failed to load: {self._failed[name]}")
+        raise ModelNotFoundError(
+            f"model {name!r} is not served here (serving: {', '.join(self.names()) or 'none'})"
+        )
+
+    async def infer(
+        self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
+    ) -> tuple[ModelHandle, Batch]:
+        """Run ``batch`` through the served version; returns the handle that answered and its outputs."""
+        handle = await self.get(name, version, deadline=deadline)
+        try:
+            return handle, await handle.infer(batch, deadline=deadline)
+        except UnavailableError:
+            current = self._current.get(name)
+            if current is None or current is handle or version is not None:
+                raise
+            return current, await current.infer(batch, deadline=deadline)  # raced a swap
+
+    def names(self) -> list[str]:
+        return sorted(set(self._current) | set(self._loading))
+
+    def handles(self) -> list[ModelHandle]:
+        return [self._current[name] for name in sorted(self._current)]
+
+    def index(self) -> list[ModelState]:
+        states = [ModelState(h.name, h.version, "READY") for h in self.handles()]
+        states += [ModelState(n, None, "LOADING") for n in sorted(self._loading) if n not in self._current]
+        states += [
+            ModelState(n, None, "UNAVAILABLE", reason)
+            for n, reason in sorted(self._failed.items())
+            if n not in self._current and n not in self._loading
+        ]
+        return states
+
+    # -- reloads and the repository API -----------------------------------------------------
+
+    async def reload(self) -> list[str]:
+        """Re-read the registry and swap in every target whose version changed; returns their refs."""
+        targets = await asyncio.to_thread(self._resolve_targets)
+        started = []
+        for name, version in targets.items():
+            current = self._current.get(name)
+            if current is not None and current.version == version.version:
+                continue
+            loading = self._loading.get(name)
+            if loading is not None:
+                continue
+            self._begin_load(version)
+            started.append(version.ref)
+        for name in list(self._current):
+            if name not in targets and name not in self._explicit:
+                self._retire(self._current.pop(name))
+        pending = [self._loading[n] for n in targets if n in self._loading]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        return started
+
+    async def load(self, name: str, *, deadline: float | None = None) -> ModelHandle:
+        """Serve ``name`` (its alias or latest version), loading it now; the repository extension's load."""
+        self._explicit[name] = name
+        version = await asyncio.to_thread(self._resolve_one, name)
+        current = self._current.get(name)
+        if current is not None and current.version == version.version:
+            return current
+        if name not in self._loading:
+            self._begin_load(version)
+        return await self.get(name, deadline=deadline)
+
+    async def unload(self, name: str) -> None:
+        """Stop serving ``name``; requests already accepted finish first."""
+        self._explicit.pop(name, None)
+        handle = self._current.pop(name, None)
+        loading = self._loading.pop(name, None)
+        if loading is not None:
+            loading.cancel()
+        if handle is None and loading is None:
+            raise ModelNotFoundError(f"model {name!r} is not served here")
+        if handle is not None:
+            self._retire(handle)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _resolve_targets(self) -> dict[str, ModelVersion]:
+        alias = self._settings.alias
+        targets: dict[str, ModelVersion] = {}
+        if not self._settings.models and alias:
+            for summary in self._registry.list_models():
+                if alias in summary.aliases:
+                    targets[summary.name] = self._registry.get(summary.name, summary.aliases[alias])
+        for name, ref in self._explicit.items():
+            targets[name] = self._resolve_one(ref)
+        return targets
+
+    def _resolve_one(self, ref: str) -> ModelVersion:
+        if ":" in ref or "@" in ref:
+            return self._registry.resolve(ref)
+        alias = self._settings.alias
+        if alias and alias in self._registry.aliases(ref):
+            return self._registry.resolve(f"{ref}@{alias}")
+        return self._registry.resolve(ref)
+
+    def _begin_load(self, version: ModelVersion) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ModelHandle] = loop.create_future()
+        self._loading[version.name] = future
+        task = asyncio.create_task(self._load(version, future), name=f"inferd-load-{version.ref}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _load(self, version: ModelVersion, future: asyncio.Future[ModelHandle]) -> None:
+        name = version.name
+        started = time.perf_counter()
+        try:
+            model = await asyncio.to_thread(
+                load_model, self._registry, version.ref, options=self._settings.runtime, warmup=True
+            )
+            handle = ModelHandle(model, self._settings.batching_for(name))
+            await handle.start()
+        except (InferdError, OSError, ValueError) as exc:
+            log.error("loading %s failed: %s", version.ref, exc)
+            self._failed[name] = str(exc)
+            if self._loading.get(name) is future:
+                del self._loading[name]
+            if not future.done():
+                future.set_exception(UnavailableError(f"model {name!r} failed to load: {exc}"))
+                future.exception()  # retrieved here, so an unawaited failure is not reported as lost
+            return
+        if future.cancelled() or self._stopping:
+            await handle.close(0)
+            return
+        self._failed.pop(name, None)
+        old = self._current.get(name)
+        self._current[name] = handle  # the swap: one assignment on the event loop
+        if self._loading.get(name) is future:
+            del self._loading[name]
+        future.set_result(handle)
+        log.info("serving %s (loaded in %.2f s)", version.ref, time.perf_counter() - started)
+        if old is not None and old is not handle:
+            self._retire(old)
+
+    def _retire(self, handle: ModelHandle) -> None:
+        task = asyncio.create_task(
+            handle.close(self._settings.drain_timeout_s), name=f"inferd-drain-{handle.name}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _wait_for_load(
+        self, name: str, loading: asyncio.Future[ModelHandle], deadline: float | None
+    ) -> None:
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(asyncio.shield(loading), timeout)
+        except TimeoutError as exc:
+            raise DeadlineExceededError(
+                f"model {name!r} is still loading; the request's deadline passed"
+            ) from exc
+
+    async def _watch(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self._settings.watch_interval_s)
+            try:
+                await self.reload()
+            except InferdError as exc:
+                log.warning("registry watch: %s", exc)

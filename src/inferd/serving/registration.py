@@ -1,0 +1,76 @@
+"""Registering a model file or folder: detect, load-check, derive a contract, store.
+
+This is the one place that knows both the runtimes and the registry (which may
+not import each other): it detects the framework when none is given, loads the
+artifact once to prove it is what it claims to be, derives the default contract
+from the model's signature when the user gives none, checks a given contract
+against the signature, and only then writes the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from inferd.contract import Contract
+from inferd.errors import InvalidInputError
+from inferd.registry import Lineage, ModelVersion, Registry, TransferProgress
+from inferd.runtimes import RuntimeOptions, detect_framework, load_runtime
+from inferd.tensors import Signature
+
+
+def register_model(
+    registry: Registry,
+    name: str,
+    path: Path,
+    *,
+    framework: str | None = None,
+    contract: Contract | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    lineage: Lineage | None = None,
+    created_by: str | None = None,
+    options: RuntimeOptions | None = None,
+    progress: TransferProgress | None = None,
+) -> ModelVersion:
+    """Check that ``path`` loads as ``framework`` and register it as the next version of ``name``."""
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no such file or folder")
+    framework = framework or detect_framework(path)
+    fallback = contract.signature() if contract is not None else None
+    runtime = load_runtime(path, framework, signature=fallback, options=options)
+    if contract is None:
+        contract = Contract.default_for(runtime.signature)
+    else:
+        check_contract_fits(contract, runtime.signature)
+    meta = dict(metadata or {})
+    if options is not None and options.entrypoint != RuntimeOptions().entrypoint:
+        meta.setdefault("entrypoint", options.entrypoint)
+    return registry.register(
+        name,
+        path,
+        framework=framework,
+        contract=contract,
+        metadata=meta,
+        lineage=lineage,
+        created_by=created_by,
+        progress=progress,
+    )
+
+
+def check_contract_fits(contract: Contract, signature: Signature) -> None:
+    """Refuse a contract whose model-level inputs do not match what the model takes."""
+    declared = {spec.name: spec for spec in contract.signature().inputs}
+    for spec in signature.inputs:
+        given = declared.get(spec.name)
+        if given is None:
+            raise InvalidInputError(
+                f"the contract does not provide the model input {spec.name!r} "
+                f"(it provides {sorted(declared) or 'nothing'}); declare it as a field or a stack"
+            )
+        width, given_width = spec.shape[1:], given.shape[1:]
+        if width and given_width and -1 not in width and width != given_width:
+            raise InvalidInputError(
+                f"the contract gives model input {spec.name!r} per-row shape {list(given_width)} "
+                f"but the model expects {list(width)}"
+            )

@@ -1,0 +1,42 @@
+"""Small models trained on the spot for tests (no downloads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def train_onnx_classifier(folder: Path, n_features: int = 6) -> Path:
+    """A small gradient-boosted classifier on generated data, exported to ONNX (label + probabilities)."""
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    x, y = make_classification(n_samples=200, n_features=n_features, random_state=0)
+    model = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(x.astype(np.float32), y)
+    onnx_model = to_onnx(
+        model,
+        initial_types=[("input", FloatTensorType([None, n_features]))],
+        options={id(model): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    path = folder / "classifier.onnx"
+    path.write_bytes(onnx_model.SerializeToString())
+    return path
+
+
+def train_iris_skops(folder: Path) -> Path:
+    """A logistic regression on iris with named features, saved with skops."""
+    import skops.io
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    frame = load_iris(as_frame=True)
+    x = frame.data
+    x.columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    model = LogisticRegression(max_iter=300).fit(x, frame.target)
+    path = folder / "iris.skops"
+    skops.io.dump(model, path)
+    return path

@@ -42,6 +42,9 @@ def _numbers_from_json(name: str, datatype: str, data: list[Any]) -> np.ndarray:
     if inferred.size == 0:
         return inferred.astype(dtype)
     accepted = _ACCEPTED_KINDS[dtype.kind]
+    if dtype.kind in "iu" and inferred.dtype.kind in "fO":
+        # numpy turns [2**63, 0] into float64 (no common integer dtype); look closer.
+        inferred = _exact_integers(name, datatype, inferred, data)
     if inferred.dtype.kind not in accepted:
         raise InvalidInputError(
             f"input {name!r}: {datatype} data must hold only {_KIND_WORDS[dtype.kind]}, "
@@ -52,13 +55,28 @@ def _numbers_from_json(name: str, datatype: str, data: list[Any]) -> np.ndarray:
     return inferred.astype(dtype, copy=False)
 
 
+def _exact_integers(name: str, datatype: str, inferred: np.ndarray, data: list[Any]) -> np.ndarray:
+    """The values as an exact integer array when they all are JSON integers, else ``inferred``."""
+    values = np.asarray(data, dtype=object).ravel()
+    if not all(type(value) is int for value in values):
+        return inferred
+    low, high = min(values), max(values)
+    if low >= -(2**63) and high < 2**63:
+        return np.array(values, dtype=np.int64)
+    if low >= 0 and high < 2**64:
+        return np.array(values, dtype=np.uint64)
+    info = np.iinfo(DTYPES[datatype])
+    bad = low if low < info.min else high
+    raise InvalidInputError(f"input {name!r}: {bad} is outside the {datatype} range [{info.min}, {info.max}]")
+
+
 def _describe(inferred: np.ndarray) -> str:
     kind = inferred.dtype.kind
     if kind in "US":
         return "strings"
     if kind == "O":
-        types = sorted({type(item).__name__ for item in inferred.ravel()[:1000]})
-        return "a mix of " + ", ".join("null" if t == "NoneType" else t for t in types)
+        types = {"null" if item is None else type(item).__name__ for item in inferred.ravel()[:1000]}
+        return "a mix of " + ", ".join(sorted(types))
     return _KIND_WORDS.get(kind, inferred.dtype.name)
 
 

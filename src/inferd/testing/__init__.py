@@ -1,0 +1,11 @@
+"""Conformance kits for inferd's seams, for our own tests and for plug-in authors.
+
+``check_runtime(runtime, sample=None)`` asserts that a loaded model honours the
+Runtime interface, in the spirit of scikit-learn's ``check_estimator``.
+"""
+
+from __future__ import annotations
+
+from inferd.testing.runtime_check import check_runtime, random_batch
+
+__all__ = ["check_runtime", "random_batch"]

@@ -57,3 +57,45 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """Run moto's S3-compatible server on a free loopback port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_options(endpoint_url: str, **extra: object) -> dict[str, object]:
+    """fsspec/s3fs storage options for a moto endpoint (dummy credentials, us-east-1)."""
+    return {
+        "endpoint_url": endpoint_url,
+        "key": "testing",
+        "secret": "testing",
+        "client_kwargs": {"region_name": "us-east-1"},
+        **extra,
+    }
+
+
+def create_s3_bucket(endpoint_url: str, bucket: str) -> None:
+    """Create ``bucket`` on the S3-compatible server at ``endpoint_url``."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    try:
+        client.create_bucket(Bucket=bucket)
+    finally:
+        client.close()

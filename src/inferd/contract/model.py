@@ -7,118 +7,28 @@ fields are stacked, in order, into one 2-D model input tensor: the common case
 of a scikit-learn or ONNX model trained on a plain matrix.
 
 Contracts are plain data: they round-trip through ``to_dict``/``from_dict`` (and
-YAML/JSON files) so the registry can store them with a version.
+YAML/JSON files) so the registry can store them with a version. Validation
+(``validate``, ``check``) applies to the inputs; see
+:mod:`inferd.contract.validation` for the rules.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from inferd.contract.field import Field, Stack
+from inferd.contract.files import dump_yaml, parse_yaml, read_contract_file
+from inferd.contract.stacking import stack_inputs
+from inferd.contract.validation import CHECK_LIMIT, check_batch, validate_batch
+from inferd.contract.violation import Violations
 from inferd.errors import InvalidInputError
-from inferd.tensors import Signature, TensorSpec, canonical_dtype_name
+from inferd.tensors import Batch, Signature, TensorSpec
 
-
-@dataclass(frozen=True)
-class Field:
-    """One named field of a contract.
-
-    ``shape`` is the shape of one row's value (``()`` for a scalar). ``min`` and
-    ``max`` bound numeric values; ``allowed`` lists the only accepted values.
-    ``default`` (when ``has_default``) replaces a missing or null value.
-    """
-
-    name: str
-    dtype: str
-    shape: tuple[int, ...] = ()
-    nullable: bool = False
-    min: float | None = None
-    max: float | None = None
-    allowed: tuple[Any, ...] | None = None
-    default: Any = None
-    has_default: bool = False
-    pii: bool = False
-    description: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "dtype": self.dtype}
-        if self.shape:
-            out["shape"] = list(self.shape)
-        if self.nullable:
-            out["nullable"] = True
-        if self.min is not None:
-            out["min"] = self.min
-        if self.max is not None:
-            out["max"] = self.max
-        if self.allowed is not None:
-            out["allowed"] = list(self.allowed)
-        if self.has_default:
-            out["default"] = self.default
-        if self.pii:
-            out["pii"] = True
-        if self.description:
-            out["description"] = self.description
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Field:
-        unknown = set(data) - _FIELD_KEYS
-        name = data.get("name")
-        if not isinstance(name, str) or not name:
-            raise InvalidInputError(f"contract field {dict(data)!r} has no 'name'")
-        if unknown:
-            raise InvalidInputError(f"contract field {name!r}: unknown keys {sorted(unknown)}")
-        if "dtype" not in data:
-            raise InvalidInputError(f"contract field {name!r} has no 'dtype'")
-        allowed = data.get("allowed")
-        return cls(
-            name=name,
-            dtype=canonical_dtype_name(str(data["dtype"])),
-            shape=tuple(int(d) for d in data.get("shape", ())),
-            nullable=bool(data.get("nullable", False)),
-            min=_optional_float(name, "min", data.get("min")),
-            max=_optional_float(name, "max", data.get("max")),
-            allowed=tuple(allowed) if allowed is not None else None,
-            default=data.get("default"),
-            has_default="default" in data,
-            pii=bool(data.get("pii", False)),
-            description=str(data.get("description", "")),
-        )
-
-
-_FIELD_KEYS = {"name", "dtype", "shape", "nullable", "min", "max", "allowed", "default", "pii", "description"}
-
-
-def _optional_float(name: str, key: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"contract field {name!r}: {key} {value!r} is not a number") from exc
-
-
-@dataclass(frozen=True)
-class Stack:
-    """Named input fields stacked, in order, into one 2-D model input ``into``."""
-
-    into: str
-    fields: tuple[str, ...]
-    dtype: str = "float32"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"into": self.into, "fields": list(self.fields), "dtype": self.dtype}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Stack:
-        if "into" not in data or "fields" not in data:
-            raise InvalidInputError(f"contract stack {dict(data)!r} needs 'into' and 'fields'")
-        return cls(
-            into=str(data["into"]),
-            fields=tuple(str(f) for f in data["fields"]),
-            dtype=canonical_dtype_name(str(data.get("dtype", "float32"))),
-        )
+__all__ = ["Contract", "Field", "Stack"]
 
 
 @dataclass(frozen=True)
@@ -132,11 +42,7 @@ class Contract:
     def __post_init__(self) -> None:
         _check_unique("input", [f.name for f in self.inputs])
         _check_unique("output", [f.name for f in self.outputs])
-        names = {f.name for f in self.inputs}
-        for stack in self.stacks:
-            missing = [f for f in stack.fields if f not in names]
-            if missing:
-                raise InvalidInputError(f"contract stack {stack.into!r} names unknown inputs {missing}")
+        _check_stacks(self.inputs, self.stacks)
 
     def field(self, name: str) -> Field:
         """The input or output field called ``name``."""
@@ -161,6 +67,59 @@ class Contract:
         outputs = [TensorSpec(f.name, f.dtype, (-1, *f.shape)) for f in self.outputs]
         return Signature(tuple(inputs), tuple(outputs))
 
+    # -- validation -------------------------------------------------------------------------------
+
+    def validate(self, batch: Mapping[str, Any], *, limit: int | None = None) -> Violations:
+        """Every way ``batch`` breaks the input contract, in field then row order; never raises for bad data.
+
+        Reports missing fields (unless they have a default), fields the
+        contract does not declare, row counts that differ, nulls where none are
+        allowed, values that cannot be cast to the dtype, per-row shapes, and
+        values out of range or not allowed. ``limit`` caps how many
+        :class:`Violation` objects are built; ``.total`` always counts them all.
+        An empty result means :meth:`check` accepts the batch.
+        """
+        return validate_batch(self.inputs, batch, limit)
+
+    def check(self, batch: Mapping[str, Any], *, limit: int = CHECK_LIMIT) -> Batch:
+        """``batch`` normalised: defaults filled, each input cast to its dtype, in contract order.
+
+        Arrays already of the right dtype with nothing to fill are returned as
+        they are (not copied). Raises :class:`~inferd.errors.ContractViolationError`
+        whose message names the first violations and whose ``violations`` holds
+        them (the first ``limit``; the message gives the total).
+        """
+        return check_batch(self.inputs, batch, limit)
+
+    def to_model_inputs(self, batch: Mapping[str, Any]) -> Batch:
+        """A checked batch as the model takes it: each stack's fields, in order, as one 2-D array."""
+        return stack_inputs(self.stacks, batch)
+
+    # -- construction -----------------------------------------------------------------------------
+
+    @classmethod
+    def default_for(cls, signature: Signature) -> Contract:
+        """The contract of a model registered without one, derived from its signature.
+
+        A single 2-D input of width N becomes fields ``f0`` .. ``f{N-1}`` stacked
+        into it; otherwise each input is a field of the same name and per-row shape.
+        """
+        outputs = tuple(_field_for(spec) for spec in signature.outputs)
+        if len(signature.inputs) == 1 and len(signature.inputs[0].shape) == 2:
+            spec = signature.inputs[0]
+            width = spec.shape[1]
+            if width < 0:
+                raise InvalidInputError(
+                    f"the model input {spec.name!r} is a matrix of unknown width, so inferd cannot name its "
+                    "columns: give a contract (inferd contract draft writes one from training data)"
+                )
+            names = tuple(f"f{i}" for i in range(width))
+            inputs = tuple(Field(name, spec.dtype) for name in names)
+            return cls(inputs, outputs, (Stack(spec.name, names, spec.dtype),))
+        return cls(tuple(_field_for(spec) for spec in signature.inputs), outputs)
+
+    # -- dicts and files --------------------------------------------------------------------------
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"inputs": [f.to_dict() for f in self.inputs]}
         if self.outputs:
@@ -179,6 +138,33 @@ class Contract:
             stacks=tuple(Stack.from_dict(s) for s in _as_list(data, "stacks")),
         )
 
+    def to_yaml(self) -> str:
+        """The contract as YAML text (the ``to_dict`` form)."""
+        return dump_yaml(self.to_dict())
+
+    def to_json(self) -> str:
+        """The contract as indented JSON text (the ``to_dict`` form)."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> Contract:
+        """A contract from YAML (or JSON) text; raises InvalidInputError for bad text or a bad contract."""
+        return cls.from_dict(parse_yaml(text))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Contract:
+        """A contract from a ``.yaml``, ``.yml`` or ``.json`` file; errors name the file and the problem."""
+        path = Path(path)
+        data = read_contract_file(path)
+        try:
+            return cls.from_dict(data)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{path}: {exc}") from exc
+
+
+def _field_for(spec: TensorSpec) -> Field:
+    return Field(spec.name, spec.dtype, tuple(spec.shape[1:]))
+
 
 def _as_list(data: Mapping[str, Any], key: str) -> Sequence[Mapping[str, Any]]:
     value = data.get(key) or []
@@ -193,3 +179,21 @@ def _check_unique(kind: str, names: list[str]) -> None:
         if name in seen:
             raise InvalidInputError(f"contract declares {kind} {name!r} twice")
         seen.add(name)
+
+
+def _check_stacks(inputs: tuple[Field, ...], stacks: tuple[Stack, ...]) -> None:
+    by_name = {f.name: f for f in inputs}
+    stacked = {name for s in stacks for name in s.fields}
+    for stack in stacks:
+        missing = [f for f in stack.fields if f not in by_name]
+        if missing:
+            raise InvalidInputError(f"contract stack {stack.into!r} names unknown inputs {missing}")
+        shaped = [f for f in stack.fields if by_name[f].shape]
+        if shaped:
+            raise InvalidInputError(
+                f"contract stack {stack.into!r}: field {shaped[0]!r} has a per-row shape, "
+                "and only scalar fields can be stacked"
+            )
+        if stack.into in by_name and stack.into not in stacked:
+            raise InvalidInputError(f"contract stack {stack.into!r} has the name of an unstacked input field")
+    _check_unique("stack", [s.into for s in stacks])

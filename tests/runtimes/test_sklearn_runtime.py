@@ -124,7 +124,7 @@ def test_contract_signature_is_used_when_the_model_has_no_feature_names(unnamed:
 
 def test_contract_of_the_wrong_width_is_refused(unnamed: Trained) -> None:
     contract = Signature((TensorSpec("input", "float32", (-1, 3)),))
-    with pytest.raises(InvalidArtifactError, match="give 3 features.*takes 5"):
+    with pytest.raises(InvalidArtifactError, match=r"give 3 features.*takes 5"):
         load_runtime(unnamed.path, signature=contract)
 
 

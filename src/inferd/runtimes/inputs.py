@@ -64,6 +64,14 @@ def sample_batch(signature: Signature, rows: int = 1) -> Batch:
     return batch
 
 
+def empty_outputs(signature: Signature) -> Batch:
+    """Zero-row arrays for every declared output: the answer to an empty batch."""
+    return {
+        spec.name: np.empty((0, *(max(d, 0) for d in spec.shape[1:])), dtype=np.dtype(spec.dtype))
+        for spec in signature.outputs
+    }
+
+
 def _names(specs: tuple[TensorSpec, ...]) -> str:
     return ", ".join(repr(s.name) for s in specs) or "nothing"
 

@@ -17,7 +17,7 @@ from typing import Any
 from inferd._optional import require
 from inferd.errors import InvalidArtifactError
 from inferd.runtimes.detection import model_file
-from inferd.runtimes.inputs import check_inputs, sample_batch
+from inferd.runtimes.inputs import check_inputs, empty_outputs, sample_batch
 from inferd.runtimes.options import RuntimeOptions
 from inferd.runtimes.outputs import Task, task_outputs, task_specs
 from inferd.runtimes.tabular import FeatureLayout
@@ -65,7 +65,8 @@ class LightGBMRuntime:
         return self._signature
 
     def predict(self, batch: Batch) -> Batch:
-        check_inputs(batch, self._signature)
+        if check_inputs(batch, self._signature) == 0:
+            return empty_outputs(self._signature)
         raw = self._booster.predict(self._layout.matrix(batch), num_threads=self._threads)
         return task_outputs(self._task, raw)
 

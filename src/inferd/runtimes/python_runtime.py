@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from inferd.errors import InferdError, InvalidArtifactError
-from inferd.runtimes.inputs import check_inputs, sample_batch
+from inferd.runtimes.inputs import check_inputs, empty_outputs, sample_batch
 from inferd.runtimes.options import RuntimeOptions
 from inferd.tensors import Batch, Signature
 
@@ -63,6 +63,8 @@ class PythonRuntime:
 
     def predict(self, batch: Batch) -> Batch:
         rows = check_inputs(batch, self._signature)
+        if rows == 0 and self._signature.outputs:
+            return empty_outputs(self._signature)
         inputs = {spec.name: batch[spec.name] for spec in self._signature.inputs}
         return self._checked(self._model.predict(inputs), rows)
 

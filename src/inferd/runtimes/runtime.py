@@ -22,8 +22,9 @@ class Runtime(Protocol):
     signature, all with the same number of rows, and returns a Batch with one
     array per output of the signature, each with that many rows. A missing
     input or a row-count mismatch raises :class:`~inferd.errors.InvalidInputError`
-    naming the input. ``warmup`` runs one sample batch built from the signature
-    through ``predict`` so the first real request does not pay for lazy set-up.
+    naming the input. An empty batch gets empty outputs. ``warmup`` runs one
+    sample batch built from the signature through ``predict`` so the first
+    real request does not pay for lazy set-up.
     """
 
     framework: str

@@ -17,7 +17,7 @@ import numpy as np
 
 from inferd.errors import InvalidArtifactError
 from inferd.runtimes.detection import model_file
-from inferd.runtimes.inputs import check_inputs, sample_batch
+from inferd.runtimes.inputs import check_inputs, empty_outputs, sample_batch
 from inferd.runtimes.options import RuntimeOptions
 from inferd.runtimes.outputs import (
     LABEL,
@@ -66,7 +66,8 @@ class SklearnRuntime:
         return self._signature
 
     def predict(self, batch: Batch) -> Batch:
-        check_inputs(batch, self._signature)
+        if check_inputs(batch, self._signature) == 0:
+            return empty_outputs(self._signature)
         features = self._features(batch)
         if not self._is_classifier:
             return {PREDICTION: np.asarray(self._estimator.predict(features), dtype=np.float64)}

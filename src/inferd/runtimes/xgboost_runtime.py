@@ -18,7 +18,7 @@ import numpy as np
 from inferd._optional import require
 from inferd.errors import InvalidArtifactError
 from inferd.runtimes.detection import model_file
-from inferd.runtimes.inputs import check_inputs, sample_batch
+from inferd.runtimes.inputs import check_inputs, empty_outputs, sample_batch
 from inferd.runtimes.options import RuntimeOptions
 from inferd.runtimes.outputs import Task, task_outputs, task_specs
 from inferd.runtimes.tabular import FeatureLayout
@@ -68,7 +68,8 @@ class XGBoostRuntime:
         return self._signature
 
     def predict(self, batch: Batch) -> Batch:
-        check_inputs(batch, self._signature)
+        if check_inputs(batch, self._signature) == 0:
+            return empty_outputs(self._signature)
         matrix = self._layout.matrix(batch)
         if self._objective == "multi:softmax":
             return task_outputs(

@@ -12,6 +12,7 @@ with a message saying which promise of the interface is broken:
   many rows as the input; it leaves the input batch untouched;
 - predicting several rows at once agrees, row by row, with predicting each row
   alone;
+- an empty (zero-row) batch gets zero-row outputs, when outputs are declared;
 - a batch missing an input, or whose inputs disagree on the row count, is
   refused with ``InvalidInputError`` naming the input.
 """
@@ -42,6 +43,7 @@ def check_runtime(runtime: Runtime, sample: Batch | None = None) -> None:
     runtime.warmup()
     whole = _check_predict(runtime, batch, rows)
     _check_row_by_row(runtime, batch, whole)
+    _check_empty_batch(runtime, batch)
     _check_refuses_missing_input(runtime, batch)
     _check_refuses_ragged_rows(runtime, batch)
 
@@ -131,6 +133,15 @@ def _check_row_by_row(runtime: Runtime, batch: Batch, whole: Batch) -> None:
                 f"output {name!r} for row {row} differs when predicted alone: "
                 f"{alone[name].tolist()} vs {array[row : row + 1].tolist()} in the batch",
             )
+
+
+def _check_empty_batch(runtime: Runtime, batch: Batch) -> None:
+    if not runtime.signature.outputs:
+        return
+    outputs = runtime.predict(slice_rows(batch, 0, 0))
+    for spec in runtime.signature.outputs:
+        _expect(spec.name in outputs, f"output {spec.name!r} is missing for an empty batch")
+        _expect(len(outputs[spec.name]) == 0, f"output {spec.name!r} has rows for an empty batch")
 
 
 def _check_refuses_missing_input(runtime: Runtime, batch: Batch) -> None:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from inferd.contract.field import Field, Stack
 from inferd.contract.files import dump_yaml, parse_yaml, read_contract_file
 from inferd.contract.stacking import stack_inputs
-from inferd.contract.validation import CHECK_LIMIT, check_batch, validate_batch
+from inferd.contract.validation import CHECK_LIMIT, BatchValidator
 from inferd.contract.violation import Violations
 from inferd.errors import InvalidInputError
 from inferd.tensors import Batch, Signature, TensorSpec
@@ -79,7 +80,7 @@ class Contract:
         :class:`Violation` objects are built; ``.total`` always counts them all.
         An empty result means :meth:`check` accepts the batch.
         """
-        return validate_batch(self.inputs, batch, limit)
+        return self._validator.validate(batch, limit)
 
     def check(self, batch: Mapping[str, Any], *, limit: int = CHECK_LIMIT) -> Batch:
         """``batch`` normalised: defaults filled, each input cast to its dtype, in contract order.
@@ -89,7 +90,12 @@ class Contract:
         whose message names the first violations and whose ``violations`` holds
         them (the first ``limit``; the message gives the total).
         """
-        return check_batch(self.inputs, batch, limit)
+        return self._validator.check(batch, limit)
+
+    @cached_property
+    def _validator(self) -> BatchValidator:
+        # Built on first use and kept: it holds the numpy dtypes, so each check skips parsing them.
+        return BatchValidator(self.inputs)
 
     def to_model_inputs(self, batch: Mapping[str, Any]) -> Batch:
         """A checked batch as the model takes it: each stack's fields, in order, as one 2-D array."""

@@ -27,8 +27,11 @@ def _stack(stack: Stack, batch: Mapping[str, np.ndarray]) -> np.ndarray:
     missing = [name for name in stack.fields if name not in batch]
     if missing:
         raise InvalidInputError(f"cannot stack {stack.into!r}: the batch has no field {missing[0]!r}")
-    columns = [batch[name] for name in stack.fields]
-    out = np.empty((len(columns[0]), len(columns)), dtype=stack.dtype)
-    for j, column in enumerate(columns):
-        out[:, j] = column
-    return out
+    try:
+        # One C-level copy into fields x rows, then one transposing copy: far faster than column writes.
+        by_field = np.array([batch[name] for name in stack.fields], dtype=stack.dtype)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"cannot stack the fields of {stack.into!r} into one {stack.dtype} array: {exc}"
+        ) from exc
+    return np.ascontiguousarray(by_field.T)

@@ -154,3 +154,20 @@ def test_predictions_need_outputs_that_agree_on_rows() -> None:
         encode_predictions({"a": np.zeros(2), "b": np.zeros(3)})
     with pytest.raises(InvalidInputError, match="output 'a' is a scalar"):
         encode_predictions({"a": np.float64(1.0).reshape(())})
+
+
+def test_rows_of_numbers_keep_integer_and_float_fields_apart() -> None:
+    rows = [{"age": 41, "income": 52000.5, "visits": 3}, {"age": 2**62, "income": 0.25, "visits": -1}]
+    columns = decode_records(orjson.dumps({"instances": rows})).inputs
+    assert list(columns) == ["age", "income", "visits"]
+    assert columns["age"].dtype == np.int64
+    assert columns["age"][1] == 2**62
+    assert columns["income"].dtype == np.float64
+    np.testing.assert_array_equal(columns["income"], [52000.5, 0.25])
+    np.testing.assert_array_equal(columns["visits"], [3, -1])
+    assert all(column.flags.c_contiguous for column in columns.values())
+
+
+def test_an_integer_beyond_64_bits_in_rows_of_numbers_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="field 'age': an integer does not fit in 64 bits"):
+        decode_records(orjson.dumps({"instances": [{"age": 2**63, "x": 1.0}]}))

@@ -10,13 +10,14 @@ mirrors it. Model name and version stay on the message: the edge routes with the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from inferd.errors import InvalidInputError
 from inferd.protocol.datatypes import datatype_of
 from inferd.protocol.grpc import open_inference_grpc_pb2 as pb
 from inferd.protocol.grpc.contents import CONTENTS_FIELDS, array_from_contents, fill_contents
 from inferd.protocol.grpc.parameters import parameters_from_message, parameters_to_message
-from inferd.protocol.messages import InferenceRequest, InferenceResponse, RequestedOutput
+from inferd.protocol.messages import InferenceRequest, InferenceResponse, Parameters, RequestedOutput
 from inferd.protocol.raw import array_from_raw, raw_from_array
 from inferd.tensors import V2_DATATYPES, Batch
 
@@ -26,20 +27,20 @@ _OutputTensor = pb.ModelInferResponse.InferOutputTensor
 
 def request_from_message(message: pb.ModelInferRequest) -> InferenceRequest:
     """Decode a gRPC inference request; errors name the input and the problem."""
-    if not message.inputs:
+    tensors = _decode_tensors(message.inputs, message.raw_input_contents, "input")
+    if not tensors.arrays:
         raise InvalidInputError("the request has no inputs")
-    arrays = _arrays(message.inputs, message.raw_input_contents, "raw_input_contents", "input")
-    input_parameters = {tensor.name: parameters_from_message(tensor.parameters) for tensor in message.inputs}
     parameters = parameters_from_message(message.parameters)
     binary_data_output = bool(parameters.pop("binary_data_output", False))
+    outputs = message.outputs
     return InferenceRequest(
-        inputs=arrays,
-        datatypes={tensor.name: tensor.datatype for tensor in message.inputs},
-        shapes={tensor.name: tuple(tensor.shape) for tensor in message.inputs},
+        inputs=tensors.arrays,
+        datatypes=tensors.datatypes,
+        shapes=tensors.shapes,
         id=message.id or None,
         parameters=parameters,
-        input_parameters={name: values for name, values in input_parameters.items() if values},
-        outputs=tuple(_requested_output(output) for output in message.outputs),
+        input_parameters=tensors.parameters,
+        outputs=tuple(_requested_output(output) for output in outputs) if outputs else (),
         binary_data_output=binary_data_output,
     )
 
@@ -48,45 +49,60 @@ def response_from_message(message: pb.ModelInferResponse) -> InferenceResponse:
     """Decode a gRPC inference response (the client side)."""
     return InferenceResponse(
         model_name=message.model_name,
-        outputs=_arrays(message.outputs, message.raw_output_contents, "raw_output_contents", "output"),
+        outputs=_decode_tensors(message.outputs, message.raw_output_contents, "output").arrays,
         model_version=message.model_version or None,
         id=message.id or None,
         parameters=parameters_from_message(message.parameters),
     )
 
 
-def _arrays(
-    tensors: Sequence[_InputTensor | _OutputTensor], raws: Sequence[bytes], where: str, kind: str
-) -> Batch:
+@dataclass(slots=True)
+class _Tensors:
+    arrays: Batch = field(default_factory=dict)
+    datatypes: dict[str, str] = field(default_factory=dict)
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    parameters: dict[str, Parameters] = field(default_factory=dict)
+
+
+def _decode_tensors(
+    tensors: Sequence[_InputTensor | _OutputTensor], raw_contents: Sequence[bytes], kind: str
+) -> _Tensors:
+    # One pass, each field read once: every attribute access on a upb message
+    # costs about as much as decoding a small tensor.
+    where = f"raw_{kind}_contents"
+    raws = list(raw_contents)
     if raws and len(raws) != len(tensors):
         raise InvalidInputError(f"{where} has {len(raws)} entries but there are {len(tensors)} {kind}s")
-    arrays: Batch = {}
+    decoded = _Tensors()
     for index, tensor in enumerate(tensors):
-        name, datatype, shape = _describe(tensor, kind)
-        if name in arrays:
-            raise InvalidInputError(f"{kind} {name!r} appears more than once")
+        name, datatype, shape = tensor.name, tensor.datatype, tuple(tensor.shape)
+        _check_tensor(kind, name, datatype, shape, decoded.arrays)
         if not raws:
-            arrays[name] = array_from_contents(name, datatype, shape, tensor.contents)
+            array = array_from_contents(name, datatype, shape, tensor.contents)
         elif tensor.HasField("contents"):
             raise InvalidInputError(f"{kind} {name!r} sets typed contents although the request uses {where}")
         else:
-            arrays[name] = array_from_raw(name, datatype, shape, raws[index], where)
-    return arrays
+            array = array_from_raw(name, datatype, shape, raws[index], where)
+        decoded.arrays[name] = array
+        decoded.datatypes[name] = datatype
+        decoded.shapes[name] = shape
+        parameters = tensor.parameters
+        if parameters:
+            decoded.parameters[name] = parameters_from_message(parameters)
+    return decoded
 
 
-def _describe(tensor: _InputTensor | _OutputTensor, kind: str) -> tuple[str, str, tuple[int, ...]]:
-    name = tensor.name
+def _check_tensor(kind: str, name: str, datatype: str, shape: tuple[int, ...], seen: Batch) -> None:
     if not name:
         raise InvalidInputError(f"every {kind} needs a non-empty name")
-    if tensor.datatype not in V2_DATATYPES:
+    if name in seen:
+        raise InvalidInputError(f"{kind} {name!r} appears more than once")
+    if datatype not in V2_DATATYPES:
         raise InvalidInputError(
-            f"{kind} {name!r}: unknown datatype {tensor.datatype!r}; "
-            f"expected one of {', '.join(V2_DATATYPES)}"
+            f"{kind} {name!r}: unknown datatype {datatype!r}; expected one of {', '.join(V2_DATATYPES)}"
         )
-    shape = tuple(tensor.shape)
     if any(dim < 0 for dim in shape):
         raise InvalidInputError(f"{kind} {name!r}: shape {list(shape)} must hold non-negative integers")
-    return name, tensor.datatype, shape
 
 
 def _requested_output(output: pb.ModelInferRequest.InferRequestedOutputTensor) -> RequestedOutput:

@@ -103,7 +103,8 @@ def json_data(name: str, array: np.ndarray) -> np.ndarray | list[Any]:
     (flattened, row-major); BYTES elements become strings.
     """
     if array.dtype.kind != "O" and array.dtype.kind not in "SU":
-        return np.ascontiguousarray(array).ravel()
+        # orjson serialises native-endian, C-contiguous arrays only.
+        return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")).ravel()
     try:
         return [_as_text(item) for item in array.ravel()]
     except UnicodeDecodeError as exc:

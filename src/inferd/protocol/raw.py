@@ -26,11 +26,6 @@ _WIRE_DTYPES: dict[str, np.dtype[Any]] = {
 }
 
 
-def wire_dtype(datatype: str) -> np.dtype[Any] | None:
-    """The little-endian dtype of a fixed-size datatype; ``None`` for BYTES."""
-    return _WIRE_DTYPES.get(datatype)
-
-
 def array_from_raw(
     name: str, datatype: str, shape: tuple[int, ...], raw: bytes | memoryview, where: str = "binary data"
 ) -> np.ndarray:

@@ -73,11 +73,11 @@ def history(
     table = Table("when (UTC)", "alias", "from", "to", "by", "reason")
     for m in moves:
         table.add_row(
-            f"{m.moved_at:%Y-%m-%d %H:%M:%S}",
+            f"{m.at:%Y-%m-%d %H:%M:%S}",
             m.alias,
             str(m.from_version or "-"),
             str(m.to_version or "deleted"),
-            m.moved_by,
+            m.by,
             m.reason,
         )
     console.print(table)

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from inferd.cli import alias, contract, models, predict, serve
@@ -47,15 +46,10 @@ def demo(
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (what ``main`` exits with)."""
     try:
-        app(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        fail("aborted")
-        return 130
+        # Standalone mode lets Click print usage errors (exit 2) and --help (exit 0) itself.
+        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except InferdError as exc:
         fail(str(exc))
         return 1

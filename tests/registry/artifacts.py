@@ -45,3 +45,22 @@ class RecordingProgress:
 
     def finish(self) -> None:
         self.finished += 1
+
+
+class InterruptingProgress:
+    """Raises KeyboardInterrupt (a user's Ctrl-C) once ``after_bytes`` have been reported."""
+
+    def __init__(self, after_bytes: int) -> None:
+        self.after_bytes = after_bytes
+        self.seen_bytes = 0
+
+    def start(self, description: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, n_bytes: int) -> None:
+        self.seen_bytes += n_bytes
+        if self.seen_bytes >= self.after_bytes:
+            raise KeyboardInterrupt
+
+    def finish(self) -> None:
+        pass

@@ -1,33 +1,37 @@
 """The Batcher: one model's bounded queue of rows, coalesced into calls of its predict.
 
-How it works:
+How it works (everything below runs on the event loop thread, except predict):
 
-- ``submit`` runs on the event loop. It refuses at once what cannot be served
-  (batcher closed -> 503, deadline already passed -> 504, queue full -> 429), else
-  queues the request's rows with a future and a deadline timer and wakes idle workers.
-- ``instances`` worker tasks each loop: wait on a future (woken by arrivals or a
-  timer, never a sleep loop) until rows are queued and the dispatch policy says go;
-  take up to ``max_batch_size`` ROWS of whole requests in arrival order (splitting
-  only a request too large for any call); run predict in a thread pool so the loop
-  keeps serving; slice the outputs back, in order, to the requests they belong to.
-- So at most ``instances`` calls run at once, and while all of them run the queue
-  simply fills for the next call. When a worker is free, the policy
-  (:mod:`inferd.batching.policy`) sends a lone request at once and holds rows back
-  only while requests keep streaming in, never past ``max_delay_us`` from the oldest
-  arrival, and not at all once ``max_batch_size`` or a preferred size is queued.
-- Failures stay with their call: a raising or malformed predict fails exactly the
-  requests in it and the workers carry on. A deadline timer fails its request at its
-  deadline wherever it is. ``close`` stops intake, drains, then stops the pool.
+- ``submit`` refuses at once what cannot be served (closed -> 503, deadline passed
+  -> 504, queue full -> 429), else queues the request's rows with a future and a
+  deadline timer, and schedules one dispatch for the end of this loop tick, so that
+  requests arriving together are seen together.
+- A dispatch is an event handler, never a polling loop: it runs on an arrival, when
+  a call finishes, and on its one timer. While fewer than ``instances`` calls run and
+  the policy (:mod:`inferd.batching.policy`) says go, it takes up to
+  ``max_batch_size`` ROWS of whole requests in arrival order (splitting only a
+  request too large for any call) and hands predict to the thread pool; when the
+  policy says wait, it arms the timer. While every instance is busy, rows simply
+  accumulate and the next call takes what has gathered.
+- The policy sends a lone request at once and holds rows back only while requests
+  keep streaming in, never past ``max_delay_us`` from the OLDEST arrival.
+- A finished call comes back through ``call_soon_threadsafe``; its outputs are
+  sliced back, in order, to the requests they belong to. A raising or malformed
+  predict fails exactly the requests in that call; the next call proceeds.
+- A deadline timer fails its request at its deadline wherever it is. ``close``
+  stops intake, dispatches the rest without waiting, and stops its own pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from functools import partial
 from types import TracebackType
 
 import numpy as np
@@ -49,6 +53,7 @@ from inferd.tensors import Batch, batch_rows, concat_batches, slice_rows
 _log = logging.getLogger(__name__)
 
 Predict = Callable[[Batch], Batch]
+_Outcome = tuple[Batch | Exception, float]
 
 
 class Batcher:
@@ -56,9 +61,9 @@ class Batcher:
 
     ``predict`` is a synchronous ``Batch -> Batch`` function returning one output
     row per input row; the batcher wraps it and never changes it. The constructor
-    only stores and checks its arguments: ``start()`` (or ``async with``) starts the
-    workers and, unless ``executor`` is given, a thread pool of ``instances`` threads
-    that ``close()`` shuts down again.
+    only stores and checks its arguments: ``start()`` (or ``async with``) binds the
+    batcher to the running loop and, unless ``executor`` is given, starts a thread
+    pool of ``instances`` threads that ``close()`` shuts down again.
     """
 
     def __init__(
@@ -83,9 +88,11 @@ class Batcher:
         self._queue = RowQueue(settings.max_queue_rows)
         self._policy = DispatchPolicy(settings)
         self._state = "new"  # -> "running" -> "closing" -> "closed"
-        self._workers: list[asyncio.Task[None]] = []
-        self._sleepers: list[asyncio.Future[None]] = []
-        self._in_flight = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dispatch_scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._running: list[list[Share]] = []
+        self._drained: asyncio.Future[None] | None = None
         self._call_s = settings.max_delay_s  # moving average of one call, for Retry-After
 
     @property
@@ -96,20 +103,16 @@ class Batcher:
     @property
     def in_flight(self) -> int:
         """Calls of predict running now (at most ``settings.instances``)."""
-        return self._in_flight
+        return len(self._running)
 
     async def start(self) -> None:
-        """Start the workers (and the thread pool, unless one was given)."""
+        """Bind to the running loop and start the thread pool (unless one was given)."""
         if self._state != "new":
             raise InferdError(f"{self._label} was already started; a batcher starts once")
         if self._executor is None:
             prefix = f"inferd-batcher-{self.name}" if self.name else "inferd-batcher"
             self._executor = ThreadPoolExecutor(self.settings.instances, thread_name_prefix=prefix)
-        loop = asyncio.get_running_loop()
-        self._workers = [
-            loop.create_task(self._work(self._executor), name=f"{self._label} worker {i}")
-            for i in range(self.settings.instances)
-        ]
+        self._loop = asyncio.get_running_loop()
         self._state = "running"
 
     async def submit(self, batch: Batch, *, deadline: float | None = None) -> Batch:
@@ -136,21 +139,18 @@ class Batcher:
         if self._state == "new":
             self._state = "closed"
         if self._state != "running":
-            if self._workers:
-                await asyncio.wait(self._workers, timeout=timeout_s)
+            if self._drained is not None:
+                await asyncio.wait({self._drained}, timeout=timeout_s)
             return
         self._state = "closing"
-        self._wake_workers()
-        _, late = await asyncio.wait(self._workers, timeout=timeout_s)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
-        for request in self._queue.drain():
-            self._settle(request, UnavailableError(f"{self._label} closed before this request was answered"))
+        self._drained = asyncio.get_running_loop().create_future()
+        self._dispatch()
+        await asyncio.wait({self._drained}, timeout=timeout_s)
+        drained = self._drained.done()
+        self._abandon_everything()
         self._state = "closed"
         if self._owns_executor and self._executor is not None:
-            self._executor.shutdown(wait=not late, cancel_futures=True)
+            self._executor.shutdown(wait=drained, cancel_futures=True)
 
     async def __aenter__(self) -> Batcher:
         await self.start()
@@ -165,19 +165,18 @@ class Batcher:
     def _label(self) -> str:
         return f"model {self.name!r}" if self.name else "the batched model"
 
-    # -- intake (event loop) ---------------------------------------------------------------
+    # -- intake --------------------------------------------------------------------------------
 
     def _admit(self, batch: Batch, deadline: float | None) -> PendingRequest:
-        if self._state != "running":
+        loop = self._loop
+        if self._state != "running" or loop is None:
             raise UnavailableError(self._why_unavailable())
         rows, layout = _describe(batch)
         now = time.monotonic()
         if deadline is not None and deadline <= now:
             self._reject("deadline")
             late_ms = (now - deadline) * 1000
-            raise DeadlineExceededError(
-                f"the request's deadline passed {late_ms:.1f} ms before it was queued"
-            )
+            raise DeadlineExceededError(f"the request's deadline had passed {late_ms:.1f} ms before it came")
         if rows > self._queue.max_rows:
             raise PayloadTooLargeError(
                 f"the request has {rows} rows but {self._label} queues at most {self._queue.max_rows}; "
@@ -191,13 +190,14 @@ class Batcher:
                 f"(limit {self._queue.max_rows}); retry in {retry_s:.3f} s",
                 retry_after_s=retry_s,
             )
-        self._policy.on_arrival(now, is_busy=self._queue.rows > 0 or self._in_flight > 0)
-        loop = asyncio.get_running_loop()
+        self._policy.on_arrival(now, is_busy=self._queue.rows > 0 or bool(self._running))
         request = PendingRequest(batch, rows, layout, now, loop.create_future())
         if deadline is not None:
             request.timer = loop.call_later(deadline - now, self._expire, request)
         self._queue.push(request)
-        self._wake_workers()
+        if not self._dispatch_scheduled:
+            self._dispatch_scheduled = True
+            loop.call_soon(self._dispatch)
         return request
 
     def _why_unavailable(self) -> str:
@@ -213,88 +213,78 @@ class Batcher:
         if request.is_finished:
             return
         waited_ms = (time.monotonic() - request.arrival_s) * 1000
-        self._settle(
-            request, DeadlineExceededError(f"the request's deadline passed after {waited_ms:.1f} ms")
+        error = DeadlineExceededError(
+            f"the request's deadline passed after {waited_ms:.1f} ms in {self._label}"
         )
+        self._settle(request, error)
         self._reject("deadline")
 
     def _forget(self, request: PendingRequest) -> None:
-        """The caller gave up (cancelled): its rows leave the queue."""
+        """The request finished early (failed, expired, cancelled): its rows leave the queue."""
         self._queue.drop(request)
         if request.timer is not None:
             request.timer.cancel()
+        self._note_if_drained()
 
     def _settle(self, request: PendingRequest, error: BaseException) -> None:
-        """Fail one unfinished request and drop whatever of it is still queued."""
         self._forget(request)
         request.future.set_exception(error)
 
-    # -- workers -----------------------------------------------------------------------------
+    # -- dispatch ------------------------------------------------------------------------------
 
-    async def _work(self, executor: Executor) -> None:
-        while shares := await self._next_call():
-            try:
-                await self._run(shares, executor)
-            except Exception as exc:  # a bug of ours: fail this call, keep serving the rest
-                _log.exception("%s: batching failed", self._label)
-                self._fail(shares, InferdError(f"{self._label}: internal batching error: {exc}"))
-
-    async def _next_call(self) -> list[Share]:
-        """Wait until the policy says go; the shares of the next call ([] once closed and empty)."""
-        while True:
-            oldest = self._queue.oldest()
-            if oldest is None:
-                if self._state != "running":
-                    return []
-                await self._sleep(None)
-                continue
+    def _dispatch(self) -> None:
+        """Start calls while an instance is free and the policy says go; else arm the timer."""
+        self._dispatch_scheduled = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while len(self._running) < self.settings.instances and (oldest := self._queue.oldest()):
             now = time.monotonic()
             when = now
             if self._state == "running":
                 when = self._policy.dispatch_at(now, self._queue.rows, oldest.arrival_s)
-            if when <= now:
-                return self._queue.take(self.settings.max_batch_size, whole_request=not self.settings.enabled)
-            await self._sleep(when - now)
+            if when > now and self._loop is not None:
+                self._timer = self._loop.call_later(when - now, self._dispatch)
+                return
+            shares = self._queue.take(self.settings.max_batch_size, whole_request=not self.settings.enabled)
+            self._start_call(shares)
+        self._note_if_drained()
 
-    async def _sleep(self, delay_s: float | None) -> None:
-        """Wait for the next arrival (or close), or ``delay_s`` at most."""
-        loop = asyncio.get_running_loop()
-        wakeup: asyncio.Future[None] = loop.create_future()
-        self._sleepers.append(wakeup)
-        timer = None if delay_s is None else loop.call_later(delay_s, _resolve, wakeup)
-        try:
-            await wakeup
-        finally:
-            if timer is not None:
-                timer.cancel()
-            if wakeup in self._sleepers:
-                self._sleepers.remove(wakeup)
-
-    def _wake_workers(self) -> None:
-        sleepers, self._sleepers = self._sleepers, []
-        for wakeup in sleepers:
-            _resolve(wakeup)
-
-    async def _run(self, shares: list[Share], executor: Executor) -> None:
-        inputs = _inputs_of(shares)
-        rows = sum(share.rows for share in shares)
+    def _start_call(self, shares: list[Share]) -> None:
         started = time.monotonic()
-        self._in_flight += 1
+        executor = self._executor
         try:
-            loop = asyncio.get_running_loop()
-            outcome, compute_s = await loop.run_in_executor(executor, _call, self._predict, inputs)
-        except asyncio.CancelledError:
-            self._fail(shares, UnavailableError(f"{self._label} closed before this request was answered"))
-            raise
-        except Exception as exc:  # the executor itself refused, e.g. shut down by its owner
-            outcome, compute_s = exc, 0.0
-        finally:
-            self._in_flight -= 1
-        if isinstance(outcome, Exception):
-            self._fail(shares, outcome)
-        else:
-            self._answer(shares, outcome, rows)
-        self._report(shares, rows, started, compute_s)
+            if executor is None:
+                raise UnavailableError(f"{self._label} has no thread pool; call start() first")
+            future = executor.submit(_call, self._predict, _inputs_of(shares))
+        except Exception as exc:  # the executor refused, e.g. shut down by its owner
+            self._fail(shares, exc)
+            return
+        self._running.append(shares)
+        future.add_done_callback(partial(self._call_done, shares, started))
+
+    def _call_done(self, shares: list[Share], started: float, future: Future[_Outcome]) -> None:
+        """In the pool thread: hand the outcome back to the loop."""
+        if self._loop is None:
+            return
+        # A closed loop raises RuntimeError: close() has already failed these requests.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._finish_call, shares, started, future)
+
+    def _finish_call(self, shares: list[Share], started: float, future: Future[_Outcome]) -> None:
+        self._running = [running for running in self._running if running is not shares]
+        compute_s = 0.0
+        try:
+            outcome, compute_s = _outcome_of(future)
+            if isinstance(outcome, BaseException):
+                self._fail(shares, outcome)
+            else:
+                self._answer(shares, outcome, sum(share.rows for share in shares))
+            self._report(shares, started, compute_s)
+        except Exception as exc:  # a bug of ours: fail this call, keep serving the rest
+            _log.exception("%s: batching failed", self._label)
+            self._fail(shares, InferdError(f"{self._label}: internal batching error: {exc}"))
+        self._dispatch()
 
     def _answer(self, shares: list[Share], outputs: Batch, rows: int) -> None:
         problem = self._check_outputs(outputs, rows)
@@ -336,12 +326,32 @@ class Batcher:
             if not share.request.is_finished:
                 self._settle(share.request, error)
 
-    # -- reporting ---------------------------------------------------------------------------
+    # -- closing -------------------------------------------------------------------------------
 
-    def _report(self, shares: list[Share], rows: int, started: float, compute_s: float) -> None:
+    def _note_if_drained(self) -> None:
+        drained = self._drained
+        if drained is None or drained.done() or self._running or self._queue.oldest() is not None:
+            return
+        drained.set_result(None)
+
+    def _abandon_everything(self) -> None:
+        """At the close timeout: fail what is still queued or running."""
+        if self._timer is not None:
+            self._timer.cancel()
+        error = UnavailableError(f"{self._label} closed before this request was answered")
+        for shares in self._running:
+            self._fail(shares, error)
+        self._running.clear()
+        for request in self._queue.drain():
+            self._settle(request, error)
+
+    # -- reporting -----------------------------------------------------------------------------
+
+    def _report(self, shares: list[Share], started: float, compute_s: float) -> None:
         self._call_s += 0.25 * (time.monotonic() - started - self._call_s)
         if self._observer is None:
             return
+        rows = sum(share.rows for share in shares)
         queue_wait_s = started - min(share.request.arrival_s for share in shares)
         try:
             self._observer.on_batch(rows, len(shares), queue_wait_s, compute_s)
@@ -378,7 +388,7 @@ def _inputs_of(shares: list[Share]) -> Batch:
     return concat_batches([slice_rows(s.request.batch, s.start, s.stop) for s in shares])
 
 
-def _call(predict: Predict, inputs: Batch) -> tuple[Batch | Exception, float]:
+def _call(predict: Predict, inputs: Batch) -> _Outcome:
     """Run predict in a pool thread; return its outputs (or exception) and its duration."""
     started = time.perf_counter()
     try:
@@ -388,6 +398,10 @@ def _call(predict: Predict, inputs: Batch) -> tuple[Batch | Exception, float]:
     return outputs, time.perf_counter() - started
 
 
-def _resolve(wakeup: asyncio.Future[None]) -> None:
-    if not wakeup.done():
-        wakeup.set_result(None)
+def _outcome_of(future: Future[_Outcome]) -> tuple[Batch | BaseException, float]:
+    if future.cancelled():
+        return UnavailableError("the model call was cancelled because its batcher is closing"), 0.0
+    error = future.exception()
+    if error is not None:  # predict raised something that is not an Exception
+        return error, 0.0
+    return future.result()

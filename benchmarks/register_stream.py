@@ -59,7 +59,9 @@ def main() -> None:
         streamed = measure("register", path, env)
     print(f"artifact: {args.size_mb} MB")
     print(f"naive read-whole-file hash:  peak +{naive:7.1f} MB above baseline")
-    print(f"inferd register + fetch:     peak +{streamed:7.1f} MB above baseline  (ratio {streamed / naive:.2f})")
+    print(
+        f"inferd register + fetch:     peak +{streamed:7.1f} MB above baseline (ratio {streamed / naive:.2f})"
+    )
     print("ok" if streamed < 100 else "OVER the 100 MB target")
 
 

@@ -49,13 +49,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "INFERD_HOME": home}
         populate(env)
-        subprocess.run([str(BIN / "inferd"), "models", "list"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "inferd"), "models", "list"], check=True, env=env, stdout=subprocess.DEVNULL
+        )
         bare = median_seconds([sys.executable, "-c", "pass"], args.runs, env)
         rows = [
             ("python -c 'import inferd'", [sys.executable, "-c", "import inferd"]),
             ("inferd models list", [str(BIN / "inferd"), "models", "list"]),
         ]
-        print(f"{'command':32} {'median s':>9} {'x bare python':>14}  (bare python {bare:.3f} s, {args.runs} runs)")
+        print(
+            f"{'command':32} {'median s':>9} {'x bare python':>14}  "
+            f"(bare python {bare:.3f} s, {args.runs} runs)"
+        )
         for label, cmd in rows:
             seconds = median_seconds(cmd, args.runs, env)
             verdict = "ok" if seconds < 0.5 else "OVER 0.5 s"

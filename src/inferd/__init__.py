@@ -25,11 +25,14 @@ _EXPORTS: dict[str, str] = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 if TYPE_CHECKING:
-    from inferd.contract import Contract
-    from inferd.errors import InferdError
-    from inferd.registry import ModelVersion, Registry
-    from inferd.runtimes import Runtime, load_runtime
-    from inferd.tensors import Signature, TensorSpec
+    from inferd.contract import Contract as Contract
+    from inferd.errors import InferdError as InferdError
+    from inferd.registry import ModelVersion as ModelVersion
+    from inferd.registry import Registry as Registry
+    from inferd.runtimes import Runtime as Runtime
+    from inferd.runtimes import load_runtime as load_runtime
+    from inferd.tensors import Signature as Signature
+    from inferd.tensors import TensorSpec as TensorSpec
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from inferd.errors import InvalidInputError
 from inferd.tensors import Batch
 
@@ -60,6 +58,7 @@ def frame_to_batch(frame: pd.DataFrame) -> Batch:
         if column.dtype.kind in "biufc":
             batch[str(name)] = column.to_numpy()
         else:
-            values = column.astype(object).to_numpy()
-            batch[str(name)] = np.where(column.isna().to_numpy(), None, values)
+            values = column.astype(object).to_numpy(copy=True)
+            values[column.isna().to_numpy()] = None
+            batch[str(name)] = values
     return batch

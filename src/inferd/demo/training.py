@@ -110,11 +110,10 @@ def demo_sample(name: str, rows: int = 5) -> Batch:
 
 
 def train_iris(folder: Path) -> DemoModel:
+    import skops.io as skops_io
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    import skops.io as skops_io
 
     x, y = iris_frame()
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(x, y)
@@ -134,9 +133,8 @@ def train_iris(folder: Path) -> DemoModel:
 
 
 def train_diabetes(folder: Path) -> DemoModel:
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     import skops.io as skops_io
+    from sklearn.ensemble import HistGradientBoostingRegressor
 
     x, y = diabetes_frame()
     model = HistGradientBoostingRegressor(max_iter=100, random_state=0).fit(x, y)

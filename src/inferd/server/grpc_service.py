@@ -34,7 +34,7 @@ from inferd.serving.model_handle import ModelHandle
 log = logging.getLogger("inferd.server.grpc")
 
 
-class InferenceServicer(GRPCInferenceServiceServicer):  # type: ignore[misc]
+class InferenceServicer(GRPCInferenceServiceServicer):
     def __init__(self, manager: ModelManager) -> None:
         self._manager = manager
 
@@ -62,7 +62,11 @@ class InferenceServicer(GRPCInferenceServiceServicer):  # type: ignore[misc]
         signature = handle.model.runtime.signature
         framework = handle.model.version.framework
         return model_metadata_message(
-            handle.name, [str(handle.version)], PLATFORMS.get(framework, framework), signature.inputs, signature.outputs
+            handle.name,
+            [str(handle.version)],
+            PLATFORMS.get(framework, framework),
+            signature.inputs,
+            signature.outputs,
         )
 
     async def ModelInfer(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
@@ -70,7 +74,11 @@ class InferenceServicer(GRPCInferenceServiceServicer):  # type: ignore[misc]
             decoded = request_from_message(request)
             remaining = context.time_remaining()
             response = await run_inference(
-                self._manager, request.model_name, _version(request.model_version), decoded, client_timeout_s=remaining
+                self._manager,
+                request.model_name,
+                _version(request.model_version),
+                decoded,
+                client_timeout_s=remaining,
             )
             return response_to_message(response)
         except InferdError as exc:
@@ -82,7 +90,9 @@ class InferenceServicer(GRPCInferenceServiceServicer):  # type: ignore[misc]
     async def ModelStatistics(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
             handles = (
-                [self._served(request.name, _version(request.version))] if request.name else self._manager.handles()
+                [self._served(request.name, _version(request.version))]
+                if request.name
+                else self._manager.handles()
             )
         except InferdError as exc:
             await _abort(context, exc)
@@ -159,4 +169,4 @@ def _fill_statistics(stat: Any, handle: ModelHandle) -> None:
 
 
 def add_to_server(server: grpc.aio.Server, manager: ModelManager) -> None:
-    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(manager), server)
+    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(manager), server)  # type: ignore[no-untyped-call]

@@ -190,7 +190,8 @@ class RestApi:
             if handle.name == name:
                 if version is not None and handle.version != version:
                     raise VersionNotFoundError(
-                        f"model {name!r} version {version} is not served here (serving version {handle.version})"
+                        f"model {name!r} version {version} is not served here "
+                        f"(serving version {handle.version})"
                     )
                 return handle
         raise NotFoundError(

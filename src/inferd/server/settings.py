@@ -61,7 +61,10 @@ class Configuration:
                 batching=_batching(serving["batching"]),
                 model_batching={k: _batching(v) for k, v in serving["model_batching"].items()},
                 runtime=RuntimeOptions(**serving["runtime"]),
-                **{k: serving[k] for k in ("default_timeout_s", "max_timeout_s", "watch_interval_s", "drain_timeout_s")},
+                **{
+                    k: serving[k]
+                    for k in ("default_timeout_s", "max_timeout_s", "watch_interval_s", "drain_timeout_s")
+                },
             ),
             registry=RegistrySettings(
                 home=Path(registry["home"]),

@@ -79,7 +79,8 @@ class ModelHandle:
             width = len(stack.fields)
             if array.ndim != 2 or array.shape[1] != width:
                 raise InvalidInputError(
-                    f"input {name!r}: expected shape [rows, {width}] ({width} fields), got {list(array.shape)}"
+                    f"input {name!r}: expected shape [rows, {width}] ({width} fields), "
+                    f"got {list(array.shape)}"
                 )
             fields.update({field: np.asarray(array[:, i]) for i, field in enumerate(stack.fields)})
         return fields

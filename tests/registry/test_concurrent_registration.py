@@ -8,6 +8,7 @@ from pathlib import Path
 
 from inferd.config import RegistrySettings
 from inferd.registry import Registry
+from tests.registry.artifacts import stored_files, write_folder
 from tests.registry.workers import join, register_many
 
 PROCESSES = 3
@@ -38,3 +39,31 @@ def test_concurrent_registrations_get_distinct_versions_and_lose_nothing(
         for mv in versions:
             own = reg.fetch(mv) / "own.bin"
             assert own.read_text() == f"worker {mv.metadata['worker']} registration {mv.metadata['n']}"
+
+
+class BlobRemovingProgress:
+    """When the upload finishes, deletes its blobs: what a concurrent failed registration's cleanup may do."""
+
+    def __init__(self, settings: RegistrySettings) -> None:
+        self.settings = settings
+
+    def start(self, description: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, n_bytes: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        for blob in stored_files(self.settings):
+            blob.unlink()
+
+
+def test_a_blob_removed_between_upload_and_commit_is_uploaded_again(
+    registry: Registry, settings: RegistrySettings, tmp_path: Path
+) -> None:
+    folder = write_folder(tmp_path / "model", {"a.bin": b"a", "b.bin": b"b"})
+
+    mv = registry.register("m", folder, framework="python", progress=BlobRemovingProgress(settings))
+
+    assert len(stored_files(settings)) == 2
+    assert (registry.fetch(mv) / "b.bin").read_bytes() == b"b"

@@ -8,7 +8,7 @@ import pytest
 
 from inferd.config import RegistrySettings
 from inferd.contract import Contract, Field
-from inferd.errors import InvalidInputError, ModelNotFoundError, VersionNotFoundError
+from inferd.errors import InvalidInputError, ModelNotFoundError, StoreUnavailableError, VersionNotFoundError
 from inferd.registry import Lineage, Registry, fingerprint_file
 from tests.registry.artifacts import RecordingProgress, stored_files, write_file, write_folder
 
@@ -184,3 +184,11 @@ def test_fingerprint_file_is_the_sha256_of_the_file(tmp_path: Path) -> None:
     data = write_file(tmp_path / "d.csv", b"abc")
 
     assert fingerprint_file(data) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_a_closed_registry_says_so(settings: RegistrySettings) -> None:
+    with Registry.open(settings) as reg:
+        pass
+
+    with pytest.raises(StoreUnavailableError, match="is closed"):
+        reg.list_models()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from inferd.errors import InvalidInputError
 
+MAX_PATH_CHARS = 1024  # the registry's column width
+
 
 @dataclass(frozen=True)
 class ArtifactSource:
@@ -33,6 +35,9 @@ class ArtifactSource:
         files = tuple(sorted(_walk(root)))
         if not files:
             raise InvalidInputError(f"{path}: the folder holds no files to register")
+        too_long = [rel for rel, _ in files if len(rel) > MAX_PATH_CHARS]
+        if too_long:
+            raise InvalidInputError(f"{path}: file path {too_long[0]!r} is over {MAX_PATH_CHARS} characters")
         return cls(root, ".", files)
 
 

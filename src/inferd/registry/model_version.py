@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +51,7 @@ class ModelVersion:
     metadata: dict[str, Any]
     lineage: Lineage
     created_at: datetime
-    created_by: str = field(default="")
+    created_by: str
 
     @property
     def ref(self) -> str:

@@ -96,6 +96,9 @@ class Registry:
         """
         check_name(name)
         framework = _check_framework(framework)
+        author = _user(created_by, "created_by")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise InvalidInputError(f"metadata must be a mapping, not {type(metadata).__name__}")
         stored_metadata = _json_round_trip("metadata", dict(metadata or {}))
         stored_contract = _check_contract(contract)
         lineage = self._check_lineage(name, _check_lineage_fields(lineage or Lineage()))
@@ -105,7 +108,7 @@ class Registry:
             manifest = upload.run(f"uploading {name}")
             draft = ModelVersion(
                 name, 0, framework, manifest.digest, manifest.files, manifest.entry, stored_contract,
-                stored_metadata, lineage, datetime.now(UTC), created_by or _current_user(),
+                stored_metadata, lineage, datetime.now(UTC), author,
             )  # fmt: skip
             return self._commit(draft, manifest, upload)
         except BaseException as exc:
@@ -147,7 +150,7 @@ class Registry:
         check_name(alias, "alias")
         with self._db.writing() as conn:
             catalog.get_version(conn, name, check_version(version))
-            return alias_book.move(conn, name, alias, version, by=by or _current_user(), reason=reason)
+            return alias_book.move(conn, name, alias, version, by=_user(by), reason=reason)
 
     def delete_alias(self, name: str, alias: str, *, by: str | None = None, reason: str = "") -> AliasMove:
         """Remove ``alias`` and record it; VersionNotFoundError if the alias does not exist."""
@@ -155,7 +158,7 @@ class Registry:
         with self._db.writing() as conn:
             catalog.require_model(conn, name)
             alias_book.resolve(conn, name, alias)
-            return alias_book.move(conn, name, alias, None, by=by or _current_user(), reason=reason)
+            return alias_book.move(conn, name, alias, None, by=_user(by), reason=reason)
 
     def aliases(self, name: str) -> dict[str, int]:
         """Where each alias of ``name`` points now."""
@@ -188,7 +191,7 @@ class Registry:
         with self._db.writing() as conn:
             catalog.require_model(conn, name)
             target = alias_book.rollback_target(conn, name, alias)
-            user = by or _current_user()
+            user = _user(by)
             return alias_book.move(conn, name, alias, target, by=user, reason=reason, is_rollback=True)
 
     def fetch(self, mv: ModelVersion, progress: TransferProgress | None = None) -> Path:
@@ -205,7 +208,9 @@ class Registry:
             with self._db.writing() as conn:
                 missing = [d for d, size in sizes.items() if not self._store.has(d, size)]
                 if not missing:
-                    mv = replace(draft, version=catalog.next_version(conn, draft.name))
+                    mv = replace(
+                        draft, version=catalog.next_version(conn, draft.name), created_at=datetime.now(UTC)
+                    )
                     catalog.insert_version(conn, mv)
                     return mv
             upload.restore(missing)
@@ -270,8 +275,13 @@ def _json_round_trip(what: str, value: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
+def _user(given: str | None, what: str = "by") -> str:
+    """``given``, checked, or the OS user running this process."""
+    if given is None:
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+    if not isinstance(given, str) or not given.strip() or len(given) > 256:
+        raise InvalidInputError(f"{what} must be a non-empty string of at most 256 characters, not {given!r}")
+    return given

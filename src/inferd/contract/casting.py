@@ -139,7 +139,8 @@ def _range_failures(array: np.ndarray, target: np.dtype[Any]) -> tuple[Failure, 
 def _float_range_failures(array: np.ndarray, target: np.dtype[Any]) -> tuple[Failure, ...]:
     if np.can_cast(array.dtype, target, "safe"):
         return ()
-    limit = float(np.finfo(target).max)
+    # A float64 bound (not a Python float, which numpy would cast to the array's dtype, overflowing float16).
+    limit = np.float64(np.finfo(target).max)
     over = (array > limit) | (array < -limit)
     if array.dtype.kind == "f":
         over &= np.isfinite(array)
@@ -155,7 +156,7 @@ def _integer_failures(array: np.ndarray, target: np.dtype[Any]) -> tuple[Failure
     if kind in "iu":
         return _nonempty(Failure((array < info.min) | (array > info.max), bounds))
     # Floats: compare against float bounds; max + 1 because float(max) may round up to it.
-    out = (array < float(info.min)) | (array >= float(info.max) + 1)
+    out = (array < np.float64(info.min)) | (array >= np.float64(info.max) + 1)
     fractional = (array != np.floor(array)) & np.isfinite(array) & ~out
     return _nonempty(Failure(out, bounds), Failure(fractional, "{value} is not a whole number"))
 

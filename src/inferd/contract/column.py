@@ -164,10 +164,11 @@ def _value_findings(field: Field, values: np.ndarray, skip: np.ndarray | None) -
 
     checks: list[tuple[np.ndarray, str]] = []
     if values.dtype.kind in "biuf":
+        # Bounds as float64 scalars: a Python float would be cast to the column's dtype (float16 overflows).
         if field.min is not None:
-            checks.append((keep(values < field.min), f"{{value}} is below the minimum {field.min}"))
+            checks.append((keep(values < np.float64(field.min)), f"{{value}} is below the minimum {field.min}"))
         if field.max is not None:
-            checks.append((keep(values > field.max), f"{{value}} is above the maximum {field.max}"))
+            checks.append((keep(values > np.float64(field.max)), f"{{value}} is above the maximum {field.max}"))
     if field.allowed is not None:
         listed = ", ".join(show(a) for a in field.allowed[:10]) + (", ..." if len(field.allowed) > 10 else "")
         checks.append(

@@ -22,8 +22,15 @@ def parse_yaml(text: str) -> Any:
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
-    """``data`` as block-style YAML, keys in their given order."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    """``data`` as block-style YAML, keys in their given order.
+
+    Non-ASCII text is written as is, unless PyYAML would then misread it (it
+    writes some line-break characters, such as U+0085, raw): then it is escaped.
+    """
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if text.isascii() or yaml.safe_load(text) == data:
+        return text
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=False)
 
 
 def read_contract_file(path: Path) -> Any:

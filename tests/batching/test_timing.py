@@ -93,6 +93,34 @@ def test_the_delay_counts_from_the_oldest_arrival_not_the_latest() -> None:
     assert statistics.mean(model.call_rows) > 1.5, model.call_rows
 
 
+def test_a_preferred_size_goes_at_once_instead_of_waiting_for_the_stream_to_pause() -> None:
+    def latency_after_release(preferred: tuple[int, ...]) -> float:
+        model = FakeModel(hold=1)
+        config = BatchingSettings(max_delay_us=2_000_000, preferred_batch_sizes=preferred)
+
+        async def body() -> float:
+            async with Batcher(model, config) as batcher:
+                first = asyncio.ensure_future(timed_submit(batcher, 0))
+                await model.wait_started()
+                tasks = []
+                for i in range(1, 5):  # requests streaming in, 150 ms apart, while the model is busy
+                    tasks.append(asyncio.ensure_future(timed_submit(batcher, i)))
+                    await asyncio.sleep(0.15 if i < 4 else 0)
+                released = time.monotonic()
+                model.release()
+                await asyncio.gather(first, *tasks)
+                return time.monotonic() - released
+
+        latency = run(body())
+        assert model.call_rows == [1, 4]
+        return latency
+
+    # Without a preferred size the 4 queued rows wait for the stream to pause (about two
+    # usual gaps); with 4 preferred they go as soon as the model is free.
+    assert latency_after_release((4,)) < 0.08
+    assert latency_after_release(()) > 0.1
+
+
 def test_the_event_loop_keeps_serving_while_predict_computes() -> None:
     async def heartbeat(ticks: list[float], stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -238,7 +238,7 @@ class Batcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while len(self._running) < self.settings.instances and (oldest := self._queue.oldest()):
+        while len(self._running) < self.settings.instances and (oldest := self._queue.oldest()) is not None:
             now = time.monotonic()
             when = now
             if self._state == "running":

@@ -48,6 +48,8 @@ def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def server(served_home: Path) -> Iterator[RunningServer]:
     """One shared server: small queues so overload is reachable, a short watch interval."""
-    running = start_server(served_home, "--max-queue-rows", "16", "--watch-interval-s", "0.5")
+    running = start_server(
+        served_home, "--max-queue-rows", "16", "--watch-interval-s", "0.5", "--max-body-mb", "1"
+    )
     yield running
     running.stop()

@@ -18,7 +18,11 @@ CLIENT = Path(__file__).with_name("grpc_client.py")
 @pytest.fixture(scope="module")
 def seen(server: RunningServer) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, str(CLIENT), server.grpc_url], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(CLIENT), server.grpc_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     observed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])

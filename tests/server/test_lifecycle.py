@@ -1,0 +1,156 @@
+"""Server lifecycle: readiness while loading, hot swaps under load, graceful shutdown, workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inferd.config import RegistrySettings
+from inferd.contract import Contract
+from inferd.registry import Registry
+from inferd.serving.registration import register_model
+from tests.models import train_onnx_classifier
+from tests.server.fixtures import RunningServer, http, http_json, run_cli, start_server, write_python_model
+
+SLOW_LOADING_MODEL = """
+import time
+
+
+class Model:
+    def load(self, path):
+        time.sleep(3)
+
+    def predict(self, batch):
+        return {"y": batch["x"] + 1}
+"""
+SLOW_LOADING_CONTRACT = {
+    "inputs": [{"name": "x", "dtype": "float32"}],
+    "outputs": [{"name": "y", "dtype": "float32"}],
+}
+ROW = {"inputs": [{"name": "input", "shape": [1, 6], "datatype": "FP32", "data": [0.1] * 6}]}
+
+
+def register(home: Path, name: str, path: Path, contract: Contract | None = None) -> int:
+    with Registry.open(RegistrySettings(home=home)) as registry:
+        return register_model(registry, name, path, contract=contract).version
+
+
+def set_alias(home: Path, name: str, version: int) -> None:
+    with Registry.open(RegistrySettings(home=home)) as registry:
+        registry.set_alias(name, "production", version, reason="test")
+
+
+@pytest.fixture
+def clf_home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    models = tmp_path / "models"
+    models.mkdir()
+    path = train_onnx_classifier(models)
+    set_alias(home, "clf", register(home, "clf", path))
+    return home
+
+
+def test_not_ready_while_loading_and_requests_wait_for_the_model(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    folder, _ = write_python_model(tmp_path / "slowload", SLOW_LOADING_MODEL, SLOW_LOADING_CONTRACT)
+    set_alias(home, "late", register(home, "late", folder, Contract.from_dict(SLOW_LOADING_CONTRACT)))
+    server = start_server(home, "--grpc-port", "0", wait_ready=False)
+    try:
+        assert http(f"{server.url}/v2/health/ready")[0] == 503
+        body = {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.5]}]}
+        status, answer = http_json(f"{server.url}/v2/models/late/infer", body, timeout_s=30)
+        assert status == 200, answer
+        assert answer["outputs"][0]["data"] == [2.5]
+        assert http(f"{server.url}/v2/health/ready")[0] == 200
+    finally:
+        assert server.stop() == 0
+
+
+def drive(server: RunningServer, stop: threading.Event, outcomes: Counter[str]) -> None:
+    while not stop.is_set():
+        status, body = http_json(f"{server.url}/v2/models/clf/infer", ROW)
+        outcomes[f"{status}:v{body.get('model_version')}" if status == 200 else f"{status}:{body}"] += 1
+
+
+def test_alias_move_swaps_versions_under_load_with_zero_failed_requests(
+    clf_home: Path, tmp_path: Path
+) -> None:
+    server = start_server(clf_home, "--grpc-port", "0", "--watch-interval-s", "0.3")
+    stop, outcomes = threading.Event(), Counter[str]()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(4):
+                pool.submit(drive, server, stop, outcomes)
+            time.sleep(1.0)
+            other = tmp_path / "v2"
+            other.mkdir()
+            set_alias(clf_home, "clf", register(clf_home, "clf", train_onnx_classifier(other, n_features=6)))
+            deadline = time.monotonic() + 30
+            while outcomes["200:v2"] < 50 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            stop.set()
+    finally:
+        stop.set()
+        assert server.stop() == 0
+    failures = {k: v for k, v in outcomes.items() if not k.startswith("200:")}
+    assert not failures, failures
+    assert outcomes["200:v1"] > 0
+    assert outcomes["200:v2"] >= 50
+
+
+def test_inferd_reload_swaps_at_once(clf_home: Path, tmp_path: Path) -> None:
+    server = start_server(clf_home, "--grpc-port", "0", "--watch-interval-s", "0")
+    try:
+        other = tmp_path / "v2"
+        other.mkdir()
+        set_alias(clf_home, "clf", register(clf_home, "clf", train_onnx_classifier(other)))
+        assert http_json(f"{server.url}/v2/models/clf/infer", ROW)[1]["model_version"] == "1"
+        out = run_cli(clf_home, "reload", "--url", server.url)
+        assert "clf:2" in out
+        assert http_json(f"{server.url}/v2/models/clf/infer", ROW)[1]["model_version"] == "2"
+    finally:
+        server.stop()
+
+
+def test_sigterm_finishes_requests_in_flight_and_exits_zero(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    from tests.server.fixtures import SLOW_CONTRACT, SLOW_MODEL
+
+    folder, _ = write_python_model(tmp_path / "slow", SLOW_MODEL, SLOW_CONTRACT)
+    set_alias(home, "slow", register(home, "slow", folder, Contract.from_dict(SLOW_CONTRACT)))
+    server = start_server(home, "--grpc-port", "0")
+    body = {
+        "inputs": [
+            {"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]},
+            {"name": "sleep_ms", "shape": [1], "datatype": "FP32", "data": [1000.0]},
+        ]
+    }
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(http_json, f"{server.url}/v2/models/slow/infer", body)
+        time.sleep(0.3)
+        code = server.stop()
+        status, answer = in_flight.result()
+    assert status == 200, answer
+    assert answer["outputs"][0]["data"] == [2.0]
+    assert code == 0
+    with pytest.raises(OSError):
+        http(f"{server.url}/v2/health/live", timeout_s=2)
+
+
+def test_two_workers_share_the_ports(clf_home: Path) -> None:
+    server = start_server(clf_home, "--workers", "2")
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: http_json(f"{server.url}/v2/models/clf/infer", ROW), range(64)))
+        assert all(status == 200 for status, _ in results)
+        probabilities = {tuple(np.round(b["outputs"][1]["data"], 6)) for _, b in results}
+        assert len(probabilities) == 1
+        assert server.log().count("serving clf:1") == 2
+    finally:
+        assert server.stop() == 0

@@ -16,7 +16,16 @@ from inferd.contract import Contract
 from inferd.registry import Registry
 from inferd.serving.registration import register_model
 from tests.models import train_onnx_classifier
-from tests.server.fixtures import RunningServer, http, http_json, run_cli, start_server, write_python_model
+from tests.server.fixtures import (
+    SLOW_CONTRACT,
+    SLOW_MODEL,
+    RunningServer,
+    http,
+    http_json,
+    run_cli,
+    start_server,
+    write_python_model,
+)
 
 SLOW_LOADING_MODEL = """
 import time
@@ -120,8 +129,6 @@ def test_inferd_reload_swaps_at_once(clf_home: Path, tmp_path: Path) -> None:
 
 def test_sigterm_finishes_requests_in_flight_and_exits_zero(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    from tests.server.fixtures import SLOW_CONTRACT, SLOW_MODEL
-
     folder, _ = write_python_model(tmp_path / "slow", SLOW_MODEL, SLOW_CONTRACT)
     set_alias(home, "slow", register(home, "slow", folder, Contract.from_dict(SLOW_CONTRACT)))
     server = start_server(home, "--grpc-port", "0")
@@ -139,7 +146,7 @@ def test_sigterm_finishes_requests_in_flight_and_exits_zero(tmp_path: Path) -> N
     assert status == 200, answer
     assert answer["outputs"][0]["data"] == [2.0]
     assert code == 0
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="refused"):
         http(f"{server.url}/v2/health/live", timeout_s=2)
 
 

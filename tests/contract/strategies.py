@@ -98,3 +98,25 @@ def batches(draw: st.DrawFn, contract: Contract) -> dict[str, np.ndarray]:
     if draw(st.integers(0, 9)) == 0:
         batch["not_declared"] = draw(column(rows, None))
     return batch
+
+
+@st.composite
+def fitting_batches(draw: st.DrawFn, contract: Contract) -> dict[str, np.ndarray]:
+    """A batch of the right names, row count, dtypes and shapes, whose values may still break the contract."""
+    rows = draw(st.integers(0, 6))
+    batch: dict[str, np.ndarray] = {}
+    for field in contract.inputs:
+        if field.has_default and draw(st.booleans()):
+            continue
+        shape = (rows, *(2 if d == -1 else d for d in field.shape))
+        if field.dtype == "object":
+            batch[field.name] = draw(_text_column(shape, field.allowed or ()))
+        else:
+            batch[field.name] = draw(hnp.arrays(np.dtype(field.dtype), shape))
+    return batch
+
+
+def _text_column(shape: tuple[int, ...], allowed: tuple[Any, ...]) -> st.SearchStrategy[np.ndarray]:
+    size = int(np.prod(shape))
+    elements = st.none() | st.text(max_size=3) | st.sampled_from([str(a) for a in allowed] or [""])
+    return st.lists(elements, min_size=size, max_size=size).map(lambda values: _object_array(values, shape))

@@ -60,7 +60,7 @@ def test_a_column_already_right_is_passed_through_without_a_copy() -> None:
 
 def test_a_default_that_breaks_the_contract_is_reported_for_the_field() -> None:
     contract = Contract((Field("x", "float32", min=0.0, default=-1.0, has_default=True),))
-    with pytest.raises(ContractViolationError, match="field 'x': its default -1.0 breaks the contract"):
+    with pytest.raises(ContractViolationError, match=r"field 'x': its default -1\.0 breaks the contract"):
         contract.check({})
 
 

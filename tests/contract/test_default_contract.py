@@ -46,5 +46,5 @@ def test_named_inputs_become_fields_of_the_same_name_and_per_row_shape() -> None
 
 
 def test_a_matrix_of_unknown_width_asks_for_a_contract() -> None:
-    with pytest.raises(InvalidInputError, match="unknown width.*give a contract"):
+    with pytest.raises(InvalidInputError, match=r"unknown width.*give a contract"):
         Contract.default_for(Signature((TensorSpec("input", "float32", (-1, -1)),)))

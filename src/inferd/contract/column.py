@@ -40,7 +40,7 @@ class Finding:
         if self.rows is None or self.values is None:
             return [Violation(field, None, self.reason)]
         return [
-            Violation(field, int(row), self.reason.format(value=show(value)))
+            Violation(field, int(row), self.reason.replace("{value}", show(value)))
             for row, value in zip(self.rows[:limit], self.values[:limit], strict=True)
         ]
 
@@ -166,9 +166,13 @@ def _value_findings(field: Field, values: np.ndarray, skip: np.ndarray | None) -
     if values.dtype.kind in "biuf":
         # Bounds as float64 scalars: a Python float would be cast to the column's dtype (float16 overflows).
         if field.min is not None:
-            checks.append((keep(values < np.float64(field.min)), f"{{value}} is below the minimum {field.min}"))
+            checks.append(
+                (keep(values < np.float64(field.min)), f"{{value}} is below the minimum {field.min}")
+            )
         if field.max is not None:
-            checks.append((keep(values > np.float64(field.max)), f"{{value}} is above the maximum {field.max}"))
+            checks.append(
+                (keep(values > np.float64(field.max)), f"{{value}} is above the maximum {field.max}")
+            )
     if field.allowed is not None:
         listed = ", ".join(show(a) for a in field.allowed[:10]) + (", ..." if len(field.allowed) > 10 else "")
         checks.append(

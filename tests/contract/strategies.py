@@ -41,7 +41,8 @@ def contracts(draw: st.DrawFn) -> Contract:
     outputs = tuple(draw(fields(f"out_{name}")) for name in draw(st.lists(NAMES, max_size=2, unique=True)))
     scalar = [f.name for f in inputs if not f.shape]
     stacks: tuple[Stack, ...] = ()
-    if scalar and draw(st.booleans()):
+    wants_stack: bool = draw(st.booleans())
+    if scalar and wants_stack:
         chosen = draw(st.lists(st.sampled_from(scalar), min_size=1, unique=True))
         stacks = (Stack("stacked_input", tuple(chosen), draw(st.sampled_from(("float32", "float64")))),)
     return Contract(inputs, outputs, stacks)

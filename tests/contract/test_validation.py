@@ -205,5 +205,31 @@ def test_one_violation_is_the_whole_message() -> None:
 
 
 def test_a_value_that_is_not_an_array_is_reported_not_raised() -> None:
-    found = PEOPLE.validate({**people(), "age": [1, 2, 3], "city": np.array("paris")})  # type: ignore[dict-item]
+    found = PEOPLE.validate({**people(), "age": [1, 2, 3], "city": np.array("paris")})
     assert [(v.field, v.row) for v in found] == [("age", None), ("city", None)]
+
+
+def test_a_single_bad_value_among_many_well_typed_fields_is_found_in_the_right_place() -> None:
+    contract = Contract(
+        tuple(Field(f"f{i}", "float32", min=float(-i), max=float(i + 1)) for i in range(20))
+        + tuple(Field(f"n{i}", "int16", nullable=True) for i in range(5))
+    )
+    batch = {f"f{i}": np.full(8, 0.5, dtype=np.float32) for i in range(20)}
+    batch.update({f"n{i}": np.arange(8, dtype=np.int16) for i in range(5)})
+    assert contract.validate(batch) == []
+    batch["f7"] = batch["f7"].copy()
+    batch["f7"][5] = 8.5
+    batch["f12"] = batch["f12"].copy()
+    batch["f12"][2] = np.nan
+    assert [str(v) for v in contract.validate(batch)] == [
+        "field 'f7' row 5: 8.5 is above the maximum 8.0",
+        "field 'f12' row 2: is null, but the field is not nullable and has no default",
+    ]
+
+
+def test_a_nullable_field_with_a_range_accepts_nulls_but_checks_the_other_values() -> None:
+    contract = Contract((Field("x", "float64", nullable=True, min=0.0), Field("y", "float64", nullable=True)))
+    batch = {"x": np.array([np.nan, 1.0, 2.0]), "y": np.array([np.nan, -1.0, 0.0])}
+    assert contract.validate(batch) == []
+    batch["x"] = np.array([np.nan, -1.0, 2.0])
+    assert [(v.field, v.row) for v in contract.validate(batch)] == [("x", 1)]

@@ -6,11 +6,10 @@ contract does not declare is a violation, as are a missing required field and
 a field whose row count differs from the others'. A missing field that has a
 default is not a violation: :meth:`BatchValidator.check` fills it in.
 
-Fast path: a column already of its field's dtype and shape needs no cast, so
-the only questions left are nulls and range. Float columns that only need a
-null check are checked together, with one NaN-propagating ``minimum`` over
-their concatenation; a column with a range gets one ``minimum`` and one
-``maximum``. Only columns that fail these get the full, mask-building check.
+Fast path: a column already of its field's numeric dtype and shape needs no
+cast; :mod:`inferd.contract.screening` clears such columns together for nulls
+and range with a few numpy calls per batch. Only the columns it cannot clear
+get the full, mask-building check.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import numpy as np
 
 from inferd.contract.column import CheckedColumn, Finding, check_column, default_column
 from inferd.contract.field import Field
+from inferd.contract.screening import Screen
 from inferd.contract.violation import Violation, Violations, show, violation_error
 from inferd.tensors import Batch
 
@@ -37,8 +37,14 @@ class BatchValidator:
 
     def __init__(self, fields: Sequence[Field]) -> None:
         self.fields = tuple(fields)
-        self._dtypes = tuple(np.dtype(f.dtype) for f in self.fields)
         self._declared = frozenset(f.name for f in self.fields)
+        self._screen = Screen(self.fields)
+        # Per field: name, dtype, per-row shape, and whether a column of exactly that dtype and
+        # shape may skip the cast (numeric, no allowed list, no -1 wildcard in the shape).
+        self._plan = tuple(
+            (f.name, np.dtype(f.dtype), f.shape, _may_skip_cast(f), needed)
+            for f, needed in zip(self.fields, self._screen.needed, strict=True)
+        )
 
     def validate(self, batch: Mapping[str, Any], limit: int | None = None) -> Violations:
         """Every violation of the fields by ``batch``, up to ``limit`` (all if ``None``), with the total."""
@@ -58,33 +64,25 @@ class BatchValidator:
         arrays, findings = _arrays(batch)
         rows = _row_count(arrays)
         values: Batch = {}
-        need_nan_check: list[int] = []
-        for i, (field, dtype) in enumerate(zip(self.fields, self._dtypes, strict=True)):
-            array = arrays.get(field.name)
-            if array is not None and len(array) == rows and _needs_no_cast(field, dtype, array):
-                if _has_no_nulls_to_check(field, dtype):
-                    values[field.name] = array
-                    continue
-                if field.min is None and field.max is None:
-                    values[field.name] = array
-                    need_nan_check.append(i)
-                    continue
-                if _is_within_range(field, array):
-                    values[field.name] = array
-                    continue
-            column = self._column(field, array, rows, batch)
-            _record(values, findings, i, field.name, column)
-        for i in self._with_nulls(need_nan_check, values):
+        screened: list[int] = []
+        for i, (name, dtype, shape, may_skip_cast, needs_screen) in enumerate(self._plan):
+            array = arrays.get(name)
+            if may_skip_cast and array is not None and array.dtype == dtype and array.shape == (rows, *shape):
+                values[name] = array
+                if needs_screen and rows:
+                    screened.append(i)
+                continue
+            _record(values, findings, i, name, self._column(self.fields[i], array, rows, batch))
+        for i in self._screen.uncleared(screened, [values[self._plan[i][0]] for i in screened]):
             _record(
                 values,
                 findings,
                 i,
                 self.fields[i].name,
-                check_column(self.fields[i], values[self.fields[i].name]),
+                check_column(self.fields[i], arrays[self.fields[i].name]),
             )
-        findings += [
-            (len(self.fields), name, self._undeclared()) for name in batch if name not in self._declared
-        ]
+        if len(batch) > len(values) or not self._declared.issuperset(batch):
+            findings += [(len(self.fields), n, self._undeclared()) for n in batch if n not in self._declared]
         findings.sort(key=lambda item: item[0])
         return values, findings
 
@@ -98,46 +96,14 @@ class BatchValidator:
             return CheckedColumn(None, (Finding(f"has {len(array)} rows, but the other fields have {rows}"),))
         return check_column(field, array)
 
-    def _with_nulls(self, positions: list[int], values: Batch) -> list[int]:
-        """The positions among ``positions`` whose (float) column holds a NaN."""
-        columns = [values[self.fields[i].name] for i in positions]
-        if not columns or not _any_nan(columns):
-            return []
-        return [i for i, column in zip(positions, columns, strict=True) if _any_nan([column])]
-
     def _undeclared(self) -> Finding:
         names = [f.name for f in self.fields]
         listed = ", ".join(repr(n) for n in names[:10]) + (", ..." if len(names) > 10 else "")
         return Finding(f"is not in the contract, which declares {listed or 'no inputs'}")
 
 
-def _needs_no_cast(field: Field, dtype: np.dtype[Any], array: np.ndarray) -> bool:
-    return (
-        array.dtype == dtype
-        and dtype.kind in "biuf"
-        and field.allowed is None
-        and array.shape[1:] == field.shape
-        and array.size > 0
-    )
-
-
-def _has_no_nulls_to_check(field: Field, dtype: np.dtype[Any]) -> bool:
-    """Integers and bools cannot hold a null; a nullable float may."""
-    return field.min is None and field.max is None and (dtype.kind != "f" or field.nullable)
-
-
-def _is_within_range(field: Field, array: np.ndarray) -> bool:
-    """Whether every value is within the field's range (a NaN, propagated by ``minimum``, says no)."""
-    low = float(np.minimum.reduce(array, axis=None))
-    if low != low or (field.min is not None and low < field.min):
-        return False
-    return field.max is None or float(np.maximum.reduce(array, axis=None)) <= field.max
-
-
-def _any_nan(columns: list[np.ndarray]) -> bool:
-    joined = columns[0] if len(columns) == 1 else np.concatenate([c.ravel() for c in columns])
-    low = float(np.minimum.reduce(joined, axis=None))
-    return low != low
+def _may_skip_cast(field: Field) -> bool:
+    return np.dtype(field.dtype).kind in "biuf" and field.allowed is None and -1 not in field.shape
 
 
 def _record(values: Batch, findings: _Findings, position: int, name: str, column: CheckedColumn) -> None:
@@ -168,10 +134,10 @@ def _row_count(arrays: Mapping[str, np.ndarray]) -> int:
     """The row count most arrays agree on (the first one seen on a tie); 0 for an empty batch."""
     if not arrays:
         return 0
-    first = len(next(iter(arrays.values())))
-    if all(len(a) == first for a in arrays.values()):
-        return first
-    return Counter(len(a) for a in arrays.values()).most_common(1)[0][0]
+    counts = Counter(map(len, arrays.values()))
+    if len(counts) == 1:
+        return next(iter(counts))
+    return counts.most_common(1)[0][0]
 
 
 def _violations(findings: _Findings, limit: int | None) -> Violations:

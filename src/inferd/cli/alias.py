@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
 from inferd.cli.console import console
 from inferd.cli.options import parse_time
 
-app = typer.Typer(
-    help="Move aliases (production, staging, ...) and read their history.", no_args_is_help=True
-)
+
+@click.group(help="Move aliases (production, staging, ...) and read their history.")
+def app() -> None:
+    pass
 
 
 @app.command("set")
+@click.argument("model")
+@click.argument("alias")
+@click.argument("version", type=int)
+@click.option("--reason", default="", help="Why (kept in the history).", show_default=True)
+@click.option("--by", default=None, help="Who (default: the OS user).")
 def set_alias(
-    model: str = typer.Argument(..., help="Model name."),
-    alias: str = typer.Argument(..., help="Alias, e.g. production."),
-    version: int = typer.Argument(..., help="Version the alias moves to."),
-    reason: str = typer.Option("", help="Why (kept in the history)."),
-    by: str | None = typer.Option(None, help="Who (default: the OS user)."),
+    model: str,
+    alias: str,
+    version: int,
+    reason: str,
+    by: str | None,
 ) -> None:
     """Point ALIAS of MODEL at VERSION."""
     from inferd.registry import Registry
@@ -29,11 +35,15 @@ def set_alias(
 
 
 @app.command("delete")
+@click.argument("model")
+@click.argument("alias")
+@click.option("--reason", default="", show_default=True)
+@click.option("--by", default=None)
 def delete_alias(
-    model: str = typer.Argument(...),
-    alias: str = typer.Argument(...),
-    reason: str = typer.Option(""),
-    by: str | None = typer.Option(None),
+    model: str,
+    alias: str,
+    reason: str,
+    by: str | None,
 ) -> None:
     """Remove ALIAS from MODEL (kept in the history)."""
     from inferd.registry import Registry
@@ -44,11 +54,15 @@ def delete_alias(
 
 
 @app.command("rollback")
+@click.argument("model")
+@click.argument("alias")
+@click.option("--reason", default="rollback", show_default=True)
+@click.option("--by", default=None)
 def rollback(
-    model: str = typer.Argument(...),
-    alias: str = typer.Argument(...),
-    reason: str = typer.Option("rollback"),
-    by: str | None = typer.Option(None),
+    model: str,
+    alias: str,
+    reason: str,
+    by: str | None,
 ) -> None:
     """Move ALIAS back to the version it pointed at before."""
     from inferd.registry import Registry
@@ -59,9 +73,11 @@ def rollback(
 
 
 @app.command("history")
+@click.argument("model")
+@click.option("--alias", default=None, help="Only this alias.")
 def history(
-    model: str = typer.Argument(...),
-    alias: str | None = typer.Option(None, help="Only this alias."),
+    model: str,
+    alias: str | None,
 ) -> None:
     """Every alias move of MODEL: when, who, from, to, why."""
     from rich.table import Table
@@ -84,12 +100,13 @@ def history(
 
 
 @app.command("at")
+@click.argument("model")
+@click.argument("alias")
+@click.argument("when")
 def alias_at(
-    model: str = typer.Argument(...),
-    alias: str = typer.Argument(...),
-    when: str = typer.Argument(
-        ..., help="ISO-8601 time, e.g. 2026-11-28T14:05 (local unless it has a zone)."
-    ),
+    model: str,
+    alias: str,
+    when: str,
 ) -> None:
     """Which version ALIAS pointed at, at time WHEN."""
     from inferd.registry import Registry

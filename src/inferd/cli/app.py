@@ -12,31 +12,30 @@ import os
 import sys
 from collections.abc import Sequence
 
-import typer
+import click
 
 from inferd.cli import alias, contract, models, predict, serve
 from inferd.cli.console import fail
 from inferd.errors import InferdError
 
-app = typer.Typer(
-    name="inferd",
-    help="inferd: register, serve and watch machine-learning models.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.add_typer(models.app, name="models")
-app.add_typer(alias.app, name="alias")
-app.add_typer(contract.app, name="contract")
-app.command("predict")(predict.predict)
-app.command("serve")(serve.serve)
-app.command("reload")(serve.reload)
+
+@click.group(help="inferd: register, serve and watch machine-learning models.")
+@click.version_option(package_name="inferd")
+def app() -> None:
+    pass
+
+
+app.add_command(models.app, "models")
+app.add_command(alias.app, "alias")
+app.add_command(contract.app, "contract")
+app.add_command(predict.predict)
+app.add_command(serve.serve)
+app.add_command(serve.reload)
 
 
 @app.command("demo")
-def demo(
-    retrain: bool = typer.Option(False, "--retrain", help="Train and register the demo models again."),
-) -> None:
+@click.option("--retrain", is_flag=True, help="Train and register the demo models again.")
+def demo(retrain: bool) -> None:
     """Train the demo models, register them, and score a few rows with each."""
     from inferd.cli.demo import run_demo
 
@@ -47,7 +46,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (what ``main`` exits with)."""
     try:
         # Standalone mode lets Click print usage errors (exit 2) and --help (exit 0) itself.
-        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+        app.main(args=list(argv) if argv is not None else None, prog_name="inferd", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except InferdError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from inferd.cli.console import RichTransferProgress, console
 from inferd.cli.options import parse_pairs
@@ -13,27 +13,55 @@ from inferd.cli.options import parse_pairs
 if TYPE_CHECKING:
     from inferd.registry import ModelVersion
 
-app = typer.Typer(help="Register and inspect model versions.", no_args_is_help=True)
+
+@click.group(help="Register and inspect model versions.")
+def app() -> None:
+    pass
 
 
 @app.command("register")
+@click.argument("name")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--framework", default=None, help="onnx, sklearn, xgboost, lightgbm or python (detected when omitted)."
+)
+@click.option(
+    "--contract",
+    "contract_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Contract YAML or JSON.",
+)
+@click.option("--description", default="", help="Free-text description.", show_default=True)
+@click.option("--metric", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option("--param", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option("--tag", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option(
+    "--training-data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Training data file to fingerprint (lineage).",
+)
+@click.option("--code-revision", default=None, help="Code revision that trained it (lineage).")
+@click.option("--parent-version", type=int, default=None, help="Version this one derives from (lineage).")
+@click.option("--by", default=None, help="Who registers it (default: the OS user).")
+@click.option("--trust-pickle", is_flag=True, help="Allow pickle/joblib artifacts (unpickling runs code).")
+@click.option("--entrypoint", default=None, help="Custom Python model class, FILE.py:Class.")
 def register(
-    name: str = typer.Argument(..., help="Model name."),
-    path: Path = typer.Argument(..., help="Model file or folder."),
-    framework: str | None = typer.Option(
-        None, help="onnx, sklearn, xgboost, lightgbm or python (detected when omitted)."
-    ),
-    contract_path: Path | None = typer.Option(None, "--contract", help="Contract YAML or JSON."),
-    description: str = typer.Option("", help="Free-text description."),
-    metric: list[str] | None = typer.Option(None, help="KEY=VALUE, repeatable."),
-    param: list[str] | None = typer.Option(None, help="KEY=VALUE, repeatable."),
-    tag: list[str] | None = typer.Option(None, help="KEY=VALUE, repeatable."),
-    training_data: Path | None = typer.Option(None, help="Training data file to fingerprint (lineage)."),
-    code_revision: str | None = typer.Option(None, help="Code revision that trained it (lineage)."),
-    parent_version: int | None = typer.Option(None, help="Version this one derives from (lineage)."),
-    by: str | None = typer.Option(None, help="Who registers it (default: the OS user)."),
-    trust_pickle: bool = typer.Option(False, help="Allow pickle/joblib artifacts (unpickling runs code)."),
-    entrypoint: str | None = typer.Option(None, help="Custom Python model class, FILE.py:Class."),
+    name: str,
+    path: Path,
+    framework: str | None,
+    contract_path: Path | None,
+    description: str,
+    metric: tuple[str, ...],
+    param: tuple[str, ...],
+    tag: tuple[str, ...],
+    training_data: Path | None,
+    code_revision: str | None,
+    parent_version: int | None,
+    by: str | None,
+    trust_pickle: bool,
+    entrypoint: str | None,
 ) -> None:
     """Register PATH as the next version of NAME."""
     from inferd.contract import Contract
@@ -96,7 +124,8 @@ def list_models() -> None:
 
 
 @app.command("versions")
-def versions(name: str = typer.Argument(..., help="Model name.")) -> None:
+@click.argument("name")
+def versions(name: str) -> None:
     """List every version of a model, newest first."""
     from rich.table import Table
 
@@ -123,8 +152,9 @@ def versions(name: str = typer.Argument(..., help="Model name.")) -> None:
 
 
 @app.command("show")
-def show(ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS.")) -> None:
-    """Show one version: files, contract, metadata and lineage."""
+@click.argument("ref")
+def show(ref: str) -> None:
+    """Show one version (REF: NAME, NAME:VERSION or NAME@ALIAS): files, contract, metadata, lineage."""
     from inferd.registry import Registry
 
     with Registry.open() as registry:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from inferd.errors import InvalidInputError
 
 
-def parse_pairs(pairs: list[str] | None, what: str) -> dict[str, Any]:
+def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, Any]:
     """``["auc=0.91", "team=risk"]`` -> ``{"auc": 0.91, "team": "risk"}`` (values as JSON when they parse)."""
     out: dict[str, Any] = {}
-    for pair in pairs or []:
+    for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise InvalidInputError(f"--{what} {pair!r}: expected KEY=VALUE")

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import typer
+import click
 
 from inferd.cli.console import RichTransferProgress, console
-from inferd.tensors import Batch
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from inferd.tensors import Batch
 
 
+@click.command("predict")
+@click.argument("ref")
+@click.option(
+    "--input",
+    "-i",
+    "input_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Rows as .json, .jsonl, .csv or .parquet.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.option("--trust-pickle", is_flag=True, help="Allow pickle/joblib artifacts (unpickling runs code).")
 def predict(
-    ref: str = typer.Argument(..., help="NAME (latest), NAME:VERSION or NAME@ALIAS."),
-    input_path: Path = typer.Option(..., "--input", "-i", help="Rows as .json, .jsonl, .csv or .parquet."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
-    trust_pickle: bool = typer.Option(False, help="Allow pickle/joblib artifacts (unpickling runs code)."),
+    ref: str,
+    input_path: Path,
+    as_json: bool,
+    trust_pickle: bool,
 ) -> None:
     """Validate the rows against the version's contract and print the model's outputs."""
     from inferd.cli.tables import frame_to_batch, read_table
@@ -47,6 +62,8 @@ def output_rows(outputs: Batch) -> list[dict[str, Any]]:
 
 
 def _plain(array: np.ndarray) -> list[Any]:
+    import numpy as np
+
     if array.dtype.kind == "f":
         return np.round(array, 6).tolist()  # type: ignore[no-any-return]
     if array.dtype == object:

@@ -2,34 +2,99 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
 from inferd.cli.console import console
 
 
+@click.command("serve")
+@click.argument("models", nargs=-1)
+@click.option(
+    "--host", default="127.0.0.1", help="Interface to listen on (loopback by default).", show_default=True
+)
+@click.option("--http-port", type=int, default=8080, help="REST port.", show_default=True)
+@click.option("--grpc-port", type=int, default=8081, help="gRPC port (0 turns gRPC off).", show_default=True)
+@click.option(
+    "--alias", default="production", help="Serve the version this alias points at.", show_default=True
+)
+@click.option(
+    "--workers", default=1, type=click.IntRange(min=1), help="Processes sharing the ports.", show_default=True
+)
+@click.option(
+    "--max-batch-size",
+    default=32,
+    type=click.IntRange(min=1),
+    help="Rows per model call (adaptive batching).",
+    show_default=True,
+)
+@click.option(
+    "--max-delay-us",
+    default=1000,
+    type=click.IntRange(min=0),
+    help="Longest wait for a batch to fill, from the oldest request.",
+    show_default=True,
+)
+@click.option("--no-batching", "no_batching", is_flag=True, help="One model call per request.")
+@click.option(
+    "--instances",
+    default=1,
+    type=click.IntRange(min=1),
+    help="Concurrent model calls per model.",
+    show_default=True,
+)
+@click.option(
+    "--max-queue-rows",
+    default=2048,
+    type=click.IntRange(min=1),
+    help="Queued rows per model before 429.",
+    show_default=True,
+)
+@click.option(
+    "--timeout-s",
+    type=float,
+    default=10.0,
+    help="Default per-request deadline (clients may ask for less).",
+    show_default=True,
+)
+@click.option(
+    "--watch-interval-s",
+    type=float,
+    default=5.0,
+    help="How often to check the registry for moved aliases (0: never).",
+    show_default=True,
+)
+@click.option(
+    "--max-body-mb",
+    default=64,
+    type=click.IntRange(min=1),
+    help="Largest request body accepted (413 above).",
+    show_default=True,
+)
+@click.option(
+    "--threads",
+    default=1,
+    type=click.IntRange(min=1),
+    help="Threads inside each model call (onnxruntime intra-op).",
+    show_default=True,
+)
+@click.option("--trust-pickle", is_flag=True, help="Allow pickle/joblib artifacts (unpickling runs code).")
 def serve(
-    models: list[str] | None = typer.Argument(
-        None, help="MODEL or MODEL:VERSION; default: every model with --alias."
-    ),
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
-    http_port: int = typer.Option(8080, help="REST port."),
-    grpc_port: int = typer.Option(8081, help="gRPC port (0 turns gRPC off)."),
-    alias: str = typer.Option("production", help="Serve the version this alias points at."),
-    workers: int = typer.Option(1, min=1, help="Processes sharing the ports."),
-    max_batch_size: int = typer.Option(32, min=1, help="Rows per model call (adaptive batching)."),
-    max_delay_us: int = typer.Option(
-        1000, min=0, help="Longest wait for a batch to fill, from the oldest request."
-    ),
-    no_batching: bool = typer.Option(False, "--no-batching", help="One model call per request."),
-    instances: int = typer.Option(1, min=1, help="Concurrent model calls per model."),
-    max_queue_rows: int = typer.Option(2048, min=1, help="Queued rows per model before 429."),
-    timeout_s: float = typer.Option(10.0, help="Default per-request deadline (clients may ask for less)."),
-    watch_interval_s: float = typer.Option(
-        5.0, help="How often to check the registry for moved aliases (0: never)."
-    ),
-    max_body_mb: int = typer.Option(64, min=1, help="Largest request body accepted (413 above)."),
-    threads: int = typer.Option(1, min=1, help="Threads inside each model call (onnxruntime intra-op)."),
-    trust_pickle: bool = typer.Option(False, help="Allow pickle/joblib artifacts (unpickling runs code)."),
+    models: tuple[str, ...],
+    host: str,
+    http_port: int,
+    grpc_port: int,
+    alias: str,
+    workers: int,
+    max_batch_size: int,
+    max_delay_us: int,
+    no_batching: bool,
+    instances: int,
+    max_queue_rows: int,
+    timeout_s: float,
+    watch_interval_s: float,
+    max_body_mb: int,
+    threads: int,
+    trust_pickle: bool,
 ) -> None:
     """Serve models over the Open Inference Protocol (REST and gRPC) and the records API."""
     from inferd.batching import BatchingSettings
@@ -66,8 +131,10 @@ def serve(
     run_server(configuration)
 
 
+@click.command("reload")
+@click.option("--url", default="http://127.0.0.1:8080", help="The running server.", show_default=True)
 def reload(
-    url: str = typer.Option("http://127.0.0.1:8080", help="The running server."),
+    url: str,
 ) -> None:
     """Ask a running server to re-read the registry now and swap in moved aliases."""
     import json

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from inferd.contract import Contract
 from inferd.errors import ModelNotFoundError, VersionNotFoundError
 from inferd.registry.model_summary import ModelSummary
 from inferd.registry.model_version import ArtifactFile, Lineage, ModelVersion
 from inferd.registry.schema import aliases, model_versions, models, version_files
+
+if TYPE_CHECKING:
+    from inferd.contract import Contract
 
 
 def to_json(value: Any) -> str:
@@ -163,9 +165,15 @@ def _to_model_version(row: sa.RowMapping, files: list[ArtifactFile]) -> ModelVer
         digest=row["digest"],
         files=tuple(files),
         entry=row["entry"],
-        contract=None if contract_json is None else Contract.from_dict(json.loads(contract_json)),
+        contract=None if contract_json is None else _contract(contract_json),
         metadata=json.loads(row["metadata_json"]),
         lineage=Lineage(row["data_fingerprint"], row["code_revision"], row["parent_version"]),
         created_at=row["created_at"],
         created_by=row["created_by"],
     )
+
+
+def _contract(text: str) -> Contract:
+    from inferd.contract import Contract  # lazily: it imports numpy, which listing models never needs
+
+    return Contract.from_dict(json.loads(text))

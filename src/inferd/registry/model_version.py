@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inferd.contract import Contract
+if TYPE_CHECKING:
+    # Imported for the annotation only: the contract pulls in numpy, and listing models must stay fast.
+    from inferd.contract import Contract
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from inferd.config import RegistrySettings
-from inferd.contract import Contract
 from inferd.errors import InvalidInputError, StoreUnavailableError
 from inferd.registry import alias_book, catalog
 from inferd.registry.alias_move import AliasMove
@@ -38,6 +37,9 @@ from inferd.registry.manifest import Manifest
 from inferd.registry.model_ref import ModelRef, check_name, check_version
 from inferd.registry.model_summary import ModelSummary
 from inferd.registry.model_version import Lineage, ModelVersion
+
+if TYPE_CHECKING:
+    from inferd.contract import Contract
 from inferd.registry.progress import NoProgress, TransferProgress
 from inferd.registry.upload import Upload
 
@@ -259,6 +261,8 @@ def _check_framework(framework: str) -> str:
 
 
 def _check_contract(contract: Contract | None) -> Contract | None:
+    from inferd.contract import Contract  # lazily: it imports numpy, which listing models never needs
+
     if contract is None:
         return None
     if not isinstance(contract, Contract):

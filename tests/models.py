@@ -15,7 +15,9 @@ def train_onnx_classifier(folder: Path, n_features: int = 6) -> Path:
     from sklearn.ensemble import GradientBoostingClassifier
 
     x, y = make_classification(n_samples=200, n_features=n_features, random_state=0)
-    model = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(x.astype(np.float32), y)
+    model = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(
+        x.astype(np.float32), y
+    )
     onnx_model = to_onnx(
         model,
         initial_types=[("input", FloatTensorType([None, n_features]))],

@@ -19,5 +19,5 @@ def require(module: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtraError(
-            f"{module!r} is not installed; install it with: pip install \"inferd[{extra}]\""
+            f'{module!r} is not installed; install it with: pip install "inferd[{extra}]"'
         ) from exc

@@ -46,7 +46,9 @@ def numpy_dtype(datatype: str) -> np.dtype[Any]:
     try:
         return np.dtype(name)
     except TypeError as exc:
-        raise InvalidInputError(f"unknown datatype {datatype!r}; expected one of {', '.join(V2_DATATYPES)}") from exc
+        raise InvalidInputError(
+            f"unknown datatype {datatype!r}; expected one of {', '.join(V2_DATATYPES)}"
+        ) from exc
 
 
 def v2_datatype(dtype: np.dtype[Any] | str) -> str:

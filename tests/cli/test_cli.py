@@ -19,8 +19,10 @@ IRIS_ROWS = [
 
 
 def test_register_detects_the_framework_and_lists_the_model(inferd: Inferd, model_dir: Path) -> None:
-    code, out, _ = inferd("models", "register", "clf", str(model_dir / "classifier.onnx"), "--metric", "auc=0.9")
-    assert code == 0
+    code, out, err = inferd(
+        "models", "register", "clf", str(model_dir / "classifier.onnx"), "--metric", "auc=0.9"
+    )
+    assert code == 0, err
     assert "registered clf:1 (onnx" in out
     code, out, _ = inferd("models", "list")
     assert code == 0
@@ -66,7 +68,9 @@ def test_unknown_model_is_one_clear_line_not_a_traceback(inferd: Inferd) -> None
     assert "Traceback" not in out + err
 
 
-def test_predict_scores_rows_from_json_csv_and_parquet(inferd: Inferd, model_dir: Path, tmp_path: Path) -> None:
+def test_predict_scores_rows_from_json_csv_and_parquet(
+    inferd: Inferd, model_dir: Path, tmp_path: Path
+) -> None:
     inferd("models", "register", "iris", str(model_dir / "iris.skops"))
     json_path = tmp_path / "rows.json"
     json_path.write_text(json.dumps(IRIS_ROWS))
@@ -97,7 +101,9 @@ def test_predict_names_the_field_and_row_of_a_contract_violation(
 
 
 def test_wrong_framework_is_refused_with_one_line(inferd: Inferd, model_dir: Path) -> None:
-    code, out, err = inferd("models", "register", "x", str(model_dir / "classifier.onnx"), "--framework", "sklearn")
+    code, out, err = inferd(
+        "models", "register", "x", str(model_dir / "classifier.onnx"), "--framework", "sklearn"
+    )
     assert code == 1
     assert "classifier.onnx" in err
     assert "Traceback" not in out + err
@@ -120,7 +126,9 @@ def test_contract_draft_writes_a_yaml_contract_that_registration_accepts(
     assert code == 0, err
     assert "petal_width" in contract.read_text()
     assert "species" not in contract.read_text()
-    code, _, err = inferd("models", "register", "iris", str(model_dir / "iris.skops"), "--contract", str(contract))
+    code, _, err = inferd(
+        "models", "register", "iris", str(model_dir / "iris.skops"), "--contract", str(contract)
+    )
     assert code == 0, err
 
 

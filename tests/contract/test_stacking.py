@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from inferd.contract import Contract, Field, Stack
+from inferd.errors import InvalidInputError
 
 CONTRACT = Contract(
     (Field("b", "float64"), Field("a", "int64"), Field("c", "float32"), Field("ids", "object")),
@@ -42,3 +44,18 @@ def test_zero_rows_stack_into_an_empty_matrix() -> None:
         "ids": np.zeros(0, object),
     }
     assert CONTRACT.to_model_inputs(CONTRACT.check(batch))["X"].shape == (0, 3)
+
+
+def test_a_value_too_large_for_the_stack_dtype_is_a_violation_not_an_overflow() -> None:
+    contract = Contract(
+        (Field("a", "float64"), Field("b", "float64")), stacks=(Stack("X", ("a", "b"), "float32"),)
+    )
+    (violation,) = contract.validate({"a": np.array([1.0, 1e300]), "b": np.array([0.0, 0.0])})
+    assert (violation.field, violation.row) == ("a", 1)
+    assert "out of range for float32" in violation.reason
+    assert "stacked into 'X'" in violation.reason
+
+
+def test_a_text_field_cannot_be_stacked_into_a_numeric_matrix() -> None:
+    with pytest.raises(InvalidInputError, match=r"only numeric and bool fields stack"):
+        Contract((Field("s", "object"),), stacks=(Stack("X", ("s",), "float32"),))

@@ -2,8 +2,8 @@
 
 :func:`cast_column` works on the whole array with numpy operations. Arrays of
 Python objects (``None``, strings, mixed numbers) have no vectorised numeric
-form, so their elements are classified with ``numpy.frompyfunc`` ufuncs: still
-one call per column, never a Python loop over rows.
+form; :class:`~inferd.contract.objects.ObjectKinds` classifies their elements
+with a few C-level passes, never a Python loop over rows.
 
 Nulls are NaN in float arrays, and ``None`` or NaN (also pandas' ``NA``/``NaT``)
 in object arrays. What each target dtype accepts:
@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
+from inferd.contract.objects import ObjectKinds
 
 NUMERIC_KINDS = "biuf"
 
@@ -82,8 +84,9 @@ def _float_nulls(array: np.ndarray) -> np.ndarray | None:
 
 def _to_text(array: np.ndarray) -> Cast:
     objects = array.astype(object, copy=False)
-    nulls = object_nulls(objects)
-    wrong = ~nulls & ~np.asarray(_IS_TEXT(objects), dtype=bool)
+    kinds = ObjectKinds.of(objects)
+    nulls = kinds.nulls
+    wrong = ~nulls & ~kinds.text
     failures = (Failure(wrong, "{value} is not a string"),) if wrong.any() else ()
     if not nulls.any():
         return Cast(objects, None, failures)
@@ -93,12 +96,12 @@ def _to_text(array: np.ndarray) -> Cast:
 
 
 def _objects_to_numbers(objects: np.ndarray, target: np.dtype[Any]) -> Cast:
-    nulls = object_nulls(objects)
-    usable = ~nulls & np.asarray(_IS_NUMBER(objects), dtype=bool)
+    kinds = ObjectKinds.of(objects)
+    nulls, usable = kinds.nulls, kinds.numbers
     wrong = ~nulls & ~usable
     noun = "a bool" if target.kind == "b" else "a number"
     failures = (Failure(wrong, f"{{value}} is not {noun}"),) if wrong.any() else ()
-    as_float = np.asarray(_AS_FLOAT(np.where(usable, objects, math.nan)), dtype=np.float64)
+    as_float = _as_floats(np.where(usable, objects, math.nan))
     cast = _numbers(as_float, target, nulls if nulls.any() else None, failures)
     if target.kind in "iu" and cast.values is not None:
         cast = replace(cast, values=_exact_integers(objects, target, cast))
@@ -197,22 +200,6 @@ def any_of(masks: list[np.ndarray]) -> np.ndarray | None:
     return out
 
 
-def _is_null(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(value != value)
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating | np.bool_)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str | bytes)
-
-
 def _as_float(value: Any) -> float:
     try:
         return float(value)
@@ -220,12 +207,12 @@ def _as_float(value: Any) -> float:
         return math.inf if value > 0 else -math.inf
 
 
-_IS_NULL = np.frompyfunc(_is_null, 1, 1)
-_IS_NUMBER = np.frompyfunc(_is_number, 1, 1)
-_IS_TEXT = np.frompyfunc(_is_text, 1, 1)
 _AS_FLOAT = np.frompyfunc(_as_float, 1, 1)
 
 
-def object_nulls(objects: np.ndarray) -> np.ndarray:
-    """The element mask of nulls (``None``, NaN, pandas' NA) in an object array."""
-    return np.asarray(_IS_NULL(objects), dtype=bool)
+def _as_floats(numbers: np.ndarray) -> np.ndarray:
+    """An object array of numbers as float64: numpy's own conversion, per element only when it overflows."""
+    try:
+        return numbers.astype(np.float64)
+    except OverflowError:
+        return np.asarray(_AS_FLOAT(numbers), dtype=np.float64)

@@ -188,7 +188,15 @@ def _is_allowed(values: np.ndarray, allowed: tuple[Any, ...]) -> np.ndarray:
     if values.dtype.kind in "biuf":
         numbers = [a for a in allowed if isinstance(a, int | float)]
         return np.isin(values, np.asarray(numbers, dtype=np.float64))
-    return np.asarray(np.frompyfunc(_Membership(allowed), 1, 1)(values), dtype=bool)
+    membership = _Membership(allowed)
+    try:
+        # set.__contains__ runs without a Python frame per element; misses are rechecked below.
+        found = np.asarray(np.frompyfunc(membership.hashable.__contains__, 1, 1)(values), dtype=bool)
+    except TypeError:  # an unhashable element: check every element the careful way
+        return np.asarray(np.frompyfunc(membership, 1, 1)(values), dtype=bool)
+    if not found.all():
+        found[~found] = np.asarray(np.frompyfunc(membership, 1, 1)(values[~found]), dtype=bool)
+    return found
 
 
 class _Membership:

@@ -21,6 +21,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from inferd.contract.field import Field, Stack
 from inferd.contract.files import dump_yaml, parse_yaml, read_contract_file
 from inferd.contract.stacking import stack_inputs
@@ -82,20 +84,22 @@ class Contract:
         """
         return self._validator.validate(batch, limit)
 
-    def check(self, batch: Mapping[str, Any], *, limit: int = CHECK_LIMIT) -> Batch:
+    def check(self, batch: Mapping[str, Any], *, limit: int | None = CHECK_LIMIT) -> Batch:
         """``batch`` normalised: defaults filled, each input cast to its dtype, in contract order.
 
         Arrays already of the right dtype with nothing to fill are returned as
         they are (not copied). Raises :class:`~inferd.errors.ContractViolationError`
         whose message names the first violations and whose ``violations`` holds
-        them (the first ``limit``; the message gives the total).
+        them: the first ``limit`` (1000 by default, ``None`` for all: a bad
+        million-row batch should not build a million objects); the message
+        always gives the total.
         """
         return self._validator.check(batch, limit)
 
     @cached_property
     def _validator(self) -> BatchValidator:
         # Built on first use and kept: it holds the numpy dtypes, so each check skips parsing them.
-        return BatchValidator(self.inputs)
+        return BatchValidator(self.inputs, self.stacks)
 
     def to_model_inputs(self, batch: Mapping[str, Any]) -> Batch:
         """A checked batch as the model takes it: each stack's fields, in order, as one 2-D array."""
@@ -200,6 +204,13 @@ def _check_stacks(inputs: tuple[Field, ...], stacks: tuple[Stack, ...]) -> None:
                 f"contract stack {stack.into!r}: field {shaped[0]!r} has a per-row shape, "
                 "and only scalar fields can be stacked"
             )
+        if np.dtype(stack.dtype).kind in "biuf":
+            text = [f for f in stack.fields if np.dtype(by_name[f].dtype).kind not in "biuf"]
+            if text:
+                raise InvalidInputError(
+                    f"contract stack {stack.into!r} is {stack.dtype}, but field {text[0]!r} is "
+                    f"{by_name[text[0]].dtype}: only numeric and bool fields stack into a numeric array"
+                )
         if stack.into in by_name and stack.into not in stacked:
             raise InvalidInputError(f"contract stack {stack.into!r} has the name of an unstacked input field")
     _check_unique("stack", [s.into for s in stacks])

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from inferd.contract.column import CheckedColumn, Finding, check_column, default_column
-from inferd.contract.field import Field
+from inferd.contract.field import Field, Stack
 from inferd.contract.screening import Screen
+from inferd.contract.stacking import StackFit
 from inferd.contract.violation import Violation, Violations, show, violation_error
 from inferd.tensors import Batch
 
@@ -35,8 +36,10 @@ _Findings = list[tuple[int, str, Finding]]  # (field position, field name, findi
 class BatchValidator:
     """Validates and normalises batches for one tuple of input fields (built once per contract)."""
 
-    def __init__(self, fields: Sequence[Field]) -> None:
+    def __init__(self, fields: Sequence[Field], stacks: Sequence[Stack] = ()) -> None:
         self.fields = tuple(fields)
+        self._positions = {f.name: i for i, f in enumerate(self.fields)}
+        self._stack_fit = StackFit(self.fields, stacks)
         self._declared = frozenset(f.name for f in self.fields)
         self._screen = Screen(self.fields)
         # Per field: name, dtype, per-row shape, and whether a column of exactly that dtype and
@@ -50,7 +53,7 @@ class BatchValidator:
         """Every violation of the fields by ``batch``, up to ``limit`` (all if ``None``), with the total."""
         return _violations(self._inspect(batch)[1], limit)
 
-    def check(self, batch: Mapping[str, Any], limit: int = CHECK_LIMIT) -> Batch:
+    def check(self, batch: Mapping[str, Any], limit: int | None = CHECK_LIMIT) -> Batch:
         """``batch`` with defaults filled and every field cast to its dtype, in field order.
 
         Raises :class:`~inferd.errors.ContractViolationError` listing the violations.
@@ -81,6 +84,8 @@ class BatchValidator:
                 self.fields[i].name,
                 check_column(self.fields[i], arrays[self.fields[i].name]),
             )
+        broken = {name for _, name, _ in findings}
+        findings += [(self._positions[n], n, f) for n, f in self._stack_fit.findings(values, broken)]
         if len(batch) > len(values) or not self._declared.issuperset(batch):
             findings += [(len(self.fields), n, self._undeclared()) for n in batch if n not in self._declared]
         findings.sort(key=lambda item: item[0])

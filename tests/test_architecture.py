@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"protocol", "tensors"},
     "demo": {"contract", "tensors", "registry", "runtimes", "serving", "config"},
     "testing": {"tensors", "contract", "registry", "runtimes", "features", "batching", "protocol", "config"},
-    "__init__": {"contract", "registry", "runtimes", "tensors"},
+    "__init__": {"client", "contract", "registry", "runtimes", "tensors"},
 }
 
 

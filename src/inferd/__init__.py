@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "Client": "inferd.client",
     "Contract": "inferd.contract",
     "Registry": "inferd.registry",
     "ModelVersion": "inferd.registry",
@@ -25,6 +26,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 if TYPE_CHECKING:
+    from inferd.client import Client as Client
     from inferd.contract import Contract as Contract
     from inferd.errors import InferdError as InferdError
     from inferd.registry import ModelVersion as ModelVersion

@@ -35,11 +35,16 @@ app.add_command(serve.reload)
 
 @app.command("demo")
 @click.option("--retrain", is_flag=True, help="Train and register the demo models again.")
-def demo(retrain: bool) -> None:
-    """Train the demo models, register them, and score a few rows with each."""
-    from inferd.cli.demo import run_demo
+@click.option("--serve/--no-serve", default=True, help="Serve the demo models afterwards.", show_default=True)
+@click.option("--http-port", type=int, default=8080, show_default=True)
+@click.option("--grpc-port", type=int, default=8081, show_default=True)
+def demo(retrain: bool, serve: bool, http_port: int, grpc_port: int) -> None:
+    """Train and register the demo models, score a few rows with each, then serve them."""
+    from inferd.cli.demo import run_demo, serve_demo
 
     run_demo(retrain=retrain)
+    if serve:
+        serve_demo(http_port=http_port, grpc_port=grpc_port)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,7 @@ def run_demo(*, retrain: bool = False) -> None:
         score_demo_models(registry)
     console.print(
         f"\nregistry: {settings.database_url}\nartifacts: {settings.artifact_root}\n"
-        "next: inferd models list | inferd models show iris@production | inferd alias history iris",
+        "inspect: inferd models list | inferd models show iris@production | inferd alias history iris",
         highlight=False,
     )
 
@@ -64,3 +64,37 @@ def score_demo_models(registry: Registry) -> None:
     for name in DEMO_MODELS:
         model = load_model(registry, f"{name}@production")
         render_rows(model.version.ref, output_rows(model.predict(demo_sample(name))))
+
+
+def serve_demo(*, http_port: int, grpc_port: int) -> None:
+    """Serve every model with the production alias, after printing how to call them."""
+    from inferd.server.runner import serve
+    from inferd.server.settings import Configuration, ServerSettings
+
+    console.print(how_to_call(http_port, grpc_port), highlight=False, markup=False, soft_wrap=True)
+    serve(Configuration(server=ServerSettings(http_port=http_port, grpc_port=grpc_port)))
+
+
+def how_to_call(http_port: int, grpc_port: int) -> str:
+    """The lines a user can paste to call the demo server."""
+    url = f"http://127.0.0.1:{http_port}"
+    row = '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}'
+    features = ", ".join(["0.5"] * 30)
+    tensor = f'{{"name": "input", "shape": [1, 30], "datatype": "FP32", "data": [{features}]}}'
+    return "\n".join(
+        [
+            "",
+            f"serving the demo models on {url} (REST) and 127.0.0.1:{grpc_port} (gRPC); Ctrl-C stops",
+            "",
+            f"curl -s -X POST {url}/v1/models/iris:predict -H 'content-type: application/json' "
+            f"-d '{{\"instances\": [{row}]}}'",
+            "",
+            f"curl -s -X POST {url}/v2/models/tabular-gbm/infer -H 'content-type: application/json' "
+            f"-d '{{\"inputs\": [{tensor}]}}'",
+            "",
+            f'python -c \'from inferd import Client; print(Client("{url}").predict("iris", [{row}]))\'',
+            "",
+            "Open Inference Protocol clients (tritonclient, KServe's) work unchanged;",
+            f"the REST API is described at {url}/openapi.json",
+        ]
+    )

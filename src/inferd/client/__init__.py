@@ -1,0 +1,5 @@
+"""A small Python client for a running inferd server (REST, standard library only)."""
+
+from inferd.client.client import Client
+
+__all__ = ["Client"]

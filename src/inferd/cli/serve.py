@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from inferd.cli.console import console
+
+if TYPE_CHECKING:
+    from inferd.batching import BatchingSettings
 
 
 @click.command("serve")
@@ -78,6 +83,12 @@ from inferd.cli.console import console
     show_default=True,
 )
 @click.option("--trust-pickle", is_flag=True, help="Allow pickle/joblib artifacts (unpickling runs code).")
+@click.option(
+    "--model-batching",
+    multiple=True,
+    metavar="MODEL:KEY=VALUE[,KEY=VALUE]",
+    help="Per-model batching, e.g. iris:max_batch_size=8,max_delay_us=500 or slow:enabled=false. Repeatable.",
+)
 def serve(
     models: tuple[str, ...],
     host: str,
@@ -95,6 +106,7 @@ def serve(
     max_body_mb: int,
     threads: int,
     trust_pickle: bool,
+    model_batching: tuple[str, ...],
 ) -> None:
     """Serve models over the Open Inference Protocol (REST and gRPC) and the records API."""
     from inferd.batching import BatchingSettings
@@ -103,6 +115,13 @@ def serve(
     from inferd.server.settings import Configuration, ServerSettings
     from inferd.serving.settings import ServingSettings
 
+    batching = BatchingSettings(
+        enabled=not no_batching,
+        max_batch_size=max_batch_size,
+        max_delay_us=max_delay_us,
+        instances=instances,
+        max_queue_rows=max_queue_rows,
+    )
     configuration = Configuration(
         server=ServerSettings(
             host=host,
@@ -114,13 +133,8 @@ def serve(
         serving=ServingSettings(
             alias=alias,
             models=tuple(models or ()),
-            batching=BatchingSettings(
-                enabled=not no_batching,
-                max_batch_size=max_batch_size,
-                max_delay_us=max_delay_us,
-                instances=instances,
-                max_queue_rows=max_queue_rows,
-            ),
+            batching=batching,
+            model_batching=parse_model_batching(model_batching, batching),
             runtime=RuntimeOptions(intra_op_threads=threads, trust_pickle=trust_pickle),
             default_timeout_s=timeout_s,
             watch_interval_s=watch_interval_s,
@@ -151,3 +165,44 @@ def reload(
     console.print(
         f"swapped in: {', '.join(reloaded)}" if reloaded else "nothing to swap: every model is current"
     )
+
+
+def parse_model_batching(specs: tuple[str, ...], default: BatchingSettings) -> dict[str, BatchingSettings]:
+    """``("iris:max_batch_size=8,enabled=false",)`` -> per-model settings starting from ``default``."""
+    from dataclasses import fields, replace
+
+    from inferd.batching import BatchingSettings
+    from inferd.errors import InvalidInputError
+
+    known = {f.name: f for f in fields(BatchingSettings)}
+    out: dict[str, BatchingSettings] = {}
+    for spec in specs:
+        model, sep, pairs = spec.partition(":")
+        if not sep or not model or not pairs:
+            raise InvalidInputError(f"--model-batching {spec!r}: expected MODEL:KEY=VALUE[,KEY=VALUE]")
+        changes: dict[str, object] = {}
+        for pair in pairs.split(","):
+            key, _, raw = pair.partition("=")
+            if key not in known:
+                raise InvalidInputError(
+                    f"--model-batching {spec!r}: unknown key {key!r}; known: {', '.join(known)}"
+                )
+            changes[key] = _batching_value(key, raw, spec)
+        try:
+            out[model] = replace(out.get(model, default), **changes)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise InvalidInputError(f"--model-batching {spec!r}: {exc}") from exc
+    return out
+
+
+def _batching_value(key: str, raw: str, spec: str) -> object:
+    from inferd.errors import InvalidInputError
+
+    try:
+        if key == "enabled":
+            return {"true": True, "false": False}[raw.lower()]
+        if key == "preferred_batch_sizes":
+            return tuple(int(v) for v in raw.split("/") if v)
+        return int(raw)
+    except (KeyError, ValueError) as exc:
+        raise InvalidInputError(f"--model-batching {spec!r}: bad value {raw!r} for {key}") from exc

@@ -1,0 +1,36 @@
+"""`inferd serve --model-batching`: per-model batching settings from the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from inferd.batching import BatchingSettings
+from inferd.cli.serve import parse_model_batching
+from inferd.errors import InvalidInputError
+
+
+def test_per_model_settings_start_from_the_server_default() -> None:
+    default = BatchingSettings(max_batch_size=64, max_delay_us=2000)
+    parsed = parse_model_batching(
+        ("iris:max_batch_size=8,preferred_batch_sizes=4/8", "slow:enabled=false"), default
+    )
+    assert parsed["iris"] == BatchingSettings(
+        max_batch_size=8, max_delay_us=2000, preferred_batch_sizes=(4, 8)
+    )
+    assert parsed["slow"].enabled is False
+    assert parsed["slow"].max_batch_size == 64
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("iris", "expected MODEL:KEY=VALUE"),
+        ("iris:size=3", "unknown key 'size'"),
+        ("iris:max_batch_size=big", "bad value 'big'"),
+        ("iris:max_batch_size=0", "max_batch_size must be at least 1"),
+        ("iris:max_batch_size=4,preferred_batch_sizes=8", "preferred_batch_sizes"),
+    ],
+)
+def test_a_bad_spec_names_the_problem(spec: str, fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        parse_model_batching((spec,), BatchingSettings())

@@ -49,22 +49,53 @@ class StackFit:
     """Checks that checked columns of stacked fields fit their stack's dtype."""
 
     def __init__(self, fields: Sequence[Field], stacks: Sequence[Stack]) -> None:
-        dtypes = {f.name: np.dtype(f.dtype) for f in fields}
-        # Only fields whose dtype the stack's cannot hold safely need a look (float64 into float32, ...).
+        by_name = {f.name: f for f in fields}
+        # Only fields whose values the stack's dtype may not hold need a look (float64 into float32, ...).
         self._narrowing = [
             (name, stack)
             for stack in stacks
             for name in stack.fields
-            if not np.can_cast(dtypes[name], np.dtype(stack.dtype), "safe")
+            if not _always_fits(by_name[name], stack)
         ]
 
     def findings(self, values: Mapping[str, np.ndarray], skip: set[str]) -> list[tuple[str, Finding]]:
         """Rows of the fields in ``values`` (except ``skip``) whose values their stack cannot hold."""
+        todo = [(name, stack) for name, stack in self._narrowing if name in values and name not in skip]
+        by_stack: dict[str, list[tuple[str, Stack]]] = {}
+        for name, stack in todo:
+            by_stack.setdefault(stack.into, []).append((name, stack))
         out: list[tuple[str, Finding]] = []
-        for name, stack in self._narrowing:
-            if name in values and name not in skip:
-                out += [(name, f) for f in _misfits(values[name], stack)]
+        for members in by_stack.values():
+            # One look at all of a stack's columns together usually clears them all.
+            if _surely_fits([values[name] for name, _ in members], members[0][1]):
+                continue
+            for name, stack in members:
+                if not _surely_fits([values[name]], stack):
+                    out += [(name, f) for f in _misfits(values[name], stack)]
         return out
+
+
+def _always_fits(field: Field, stack: Stack) -> bool:
+    """Whether every valid value of ``field`` fits the stack's dtype (by dtype, or by the field's range)."""
+    source, target = np.dtype(field.dtype), np.dtype(stack.dtype)
+    if np.can_cast(source, target, "safe"):
+        return True
+    if field.min is None or field.max is None or target.kind not in "fiu":
+        return False
+    info = np.finfo(target) if target.kind == "f" else np.iinfo(target)
+    whole = target.kind == "f" or source.kind in "biu"
+    return whole and float(info.min) <= field.min and field.max <= float(info.max)
+
+
+def _surely_fits(columns: list[np.ndarray], stack: Stack) -> bool:
+    """A quick look for float stacks: NaN-ignoring extremes within range clear the columns."""
+    target = np.dtype(stack.dtype)
+    if target.kind != "f" or any(c.dtype.kind not in "biuf" or c.size == 0 for c in columns):
+        return False
+    joined = columns[0] if len(columns) == 1 else np.concatenate([c.reshape(-1) for c in columns])
+    limit = np.float64(np.finfo(target).max)
+    low, high = np.fmin.reduce(joined, axis=None), np.fmax.reduce(joined, axis=None)
+    return bool(low != low or (low >= -limit and high <= limit))
 
 
 def _misfits(column: np.ndarray, stack: Stack) -> list[Finding]:

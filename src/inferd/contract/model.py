@@ -25,6 +25,7 @@ import numpy as np
 
 from inferd.contract.field import Field, Stack
 from inferd.contract.files import dump_yaml, parse_yaml, read_contract_file
+from inferd.contract.model_inputs import ModelInputs
 from inferd.contract.stacking import stack_inputs
 from inferd.contract.validation import CHECK_LIMIT, BatchValidator
 from inferd.contract.violation import Violations
@@ -104,6 +105,24 @@ class Contract:
     def to_model_inputs(self, batch: Mapping[str, Any]) -> Batch:
         """A checked batch as the model takes it: each stack's fields, in order, as one 2-D array."""
         return stack_inputs(self.stacks, batch)
+
+    def prepare(self, batch: Mapping[str, Any]) -> Batch:
+        """Check a client's batch and build the model's inputs: the serving path's one call.
+
+        Each stack may arrive as its named fields or as the stacked matrix itself
+        (what standard Open Inference Protocol clients send); either way every
+        field is checked, and a violation raises
+        :class:`~inferd.errors.ContractViolationError` naming field and row.
+        """
+        inputs = self._model_inputs
+        ready = inputs.fast(batch)
+        if ready is not None:
+            return ready
+        return self.to_model_inputs(self.check(inputs.as_fields(batch)))
+
+    @cached_property
+    def _model_inputs(self) -> ModelInputs:
+        return ModelInputs(self.inputs, self.stacks)
 
     # -- construction -----------------------------------------------------------------------------
 

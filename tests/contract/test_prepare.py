@@ -1,0 +1,70 @@
+"""Contract.prepare: a client's batch to model inputs, from named fields or from the stacked matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from inferd.contract import Contract
+from inferd.errors import ContractViolationError, InvalidInputError
+
+CONTRACT = Contract.from_dict(
+    {
+        "inputs": [
+            {"name": "a", "dtype": "float32", "min": 0, "max": 10},
+            {"name": "b", "dtype": "float32"},
+            {"name": "c", "dtype": "float32", "nullable": True},
+        ],
+        "stacks": [{"into": "x", "fields": ["a", "b", "c"], "dtype": "float32"}],
+    }
+)
+
+
+def test_a_clean_matrix_goes_to_the_model_as_it_is() -> None:
+    matrix = np.array([[1, 2, 3], [4, 5, np.nan]], dtype=np.float32)
+    prepared = CONTRACT.prepare({"x": matrix})
+    assert list(prepared) == ["x"]
+    np.testing.assert_array_equal(prepared["x"], matrix)
+
+
+def test_a_bad_value_in_the_matrix_is_named_by_field_and_row() -> None:
+    matrix = np.array([[1, 2, 3], [11, 5, 6]], dtype=np.float32)
+    with pytest.raises(ContractViolationError, match=r"field 'a' row 1: 11\.0 is above the maximum 10\.0"):
+        CONTRACT.prepare({"x": matrix})
+
+
+def test_a_null_in_a_non_nullable_column_of_the_matrix_is_refused() -> None:
+    matrix = np.array([[1, np.nan, 3]], dtype=np.float32)
+    with pytest.raises(ContractViolationError, match="field 'b' row 0"):
+        CONTRACT.prepare({"x": matrix})
+
+
+def test_a_matrix_of_the_wrong_width_names_the_input() -> None:
+    with pytest.raises(InvalidInputError, match=r"input 'x': expected shape \[rows, 3\]"):
+        CONTRACT.prepare({"x": np.zeros((1, 4), np.float32)})
+
+
+def test_a_float64_matrix_is_checked_and_cast_to_the_stack_dtype() -> None:
+    prepared = CONTRACT.prepare({"x": np.array([[1.0, 2.0, 3.0]])})
+    assert prepared["x"].dtype == np.float32
+
+
+def test_named_fields_are_stacked_in_order() -> None:
+    prepared = CONTRACT.prepare({"c": np.array([3.0]), "a": np.array([1.0]), "b": np.array([2.0])})
+    np.testing.assert_array_equal(prepared["x"], [[1, 2, 3]])
+
+
+@given(hnp.arrays(np.float32, st.tuples(st.integers(0, 6), st.just(3)), elements=st.floats(-5, 15, width=32)))
+def test_the_matrix_and_the_fields_are_judged_alike(matrix: np.ndarray) -> None:
+    fields = {name: matrix[:, i].copy() for i, name in enumerate(("a", "b", "c"))}
+    assert _outcome({"x": matrix}) == _outcome(fields)
+
+
+def _outcome(batch: dict[str, np.ndarray]) -> str:
+    try:
+        return repr(CONTRACT.prepare(batch)["x"].tolist())
+    except ContractViolationError as exc:
+        return str(exc)

@@ -43,6 +43,8 @@ lock: $(BIN)/python
 	$(BIN)/pip install --quiet "pip-tools>=7.4"
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
 		--extra all --extra dev --extra convert -o $(LOCK) pyproject.toml
+	# The `all` extra names inferd itself; a lock must not pin the project being installed.
+	sed -i '/^inferd @ /d' $(LOCK)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/startup.py

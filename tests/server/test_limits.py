@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 
 from tests.server.fixtures import RunningServer, http, http_json
 
@@ -28,11 +29,19 @@ def assert_healthy(server: RunningServer) -> None:
     assert status == 200, body
 
 
-def test_body_over_the_limit_is_413(server: RunningServer) -> None:
-    big = b'{"inputs": [' + b" " * (2 << 20) + b"]}"
-    status, _, raw = http(f"{server.url}/v2/models/clf/infer", big)
-    assert status == 413
-    assert "limit" in json.loads(raw)["error"]
+def test_body_over_the_limit_is_413_before_it_is_read(server: RunningServer) -> None:
+    # Announce a 2 MB body and wait for the answer without sending it: the server must not read it.
+    connection = HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        connection.putrequest("POST", "/v2/models/clf/infer")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(2 << 20))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert "limit" in json.loads(response.read())["error"]
+    finally:
+        connection.close()
     assert_healthy(server)
 
 

@@ -36,6 +36,7 @@ def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("clf", train_onnx_classifier(models), None),
         ("iris", train_iris_skops(models), iris_contract),
         ("slow", slow, Contract.from_dict(SLOW_CONTRACT)),
+        ("double", slow, Contract.from_dict(SLOW_CONTRACT)),
         ("echo", echo, Contract.from_dict(echo_contract())),
     ]
     with Registry.open(RegistrySettings(home=home)) as registry:
@@ -47,9 +48,11 @@ def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(served_home: Path) -> Iterator[RunningServer]:
-    """One shared server: small queues so overload is reachable, a short watch interval."""
+    """One shared server: a small queue for `slow` so overload is reachable, a short watch interval."""
     running = start_server(
-        served_home, "--max-queue-rows", "16", "--watch-interval-s", "0.5", "--max-body-mb", "1"
+        served_home,
+        *("--model-batching", "slow:max_queue_rows=16"),
+        *("--watch-interval-s", "0.5", "--max-body-mb", "1"),
     )
     yield running
     running.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -182,3 +183,29 @@ def test_repository_index_unload_and_load(client: httpclient.InferenceServerClie
     assert not client.is_model_ready("echo")
     client.load_model("echo")
     assert client.is_model_ready("echo")
+
+
+def test_concurrent_requests_of_different_sizes_each_get_their_own_rows(server: RunningServer) -> None:
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 40, size=60).tolist()
+    starts = np.cumsum([0, *sizes[:-1]]).tolist()
+
+    def send(start: int, size: int) -> tuple[int, list[float]]:
+        x = [float(v) for v in range(start, start + size)]
+        body = {
+            "inputs": [
+                {"name": "x", "shape": [size], "datatype": "FP32", "data": x},
+                {"name": "sleep_ms", "shape": [size], "datatype": "FP32", "data": [1.0] * size},
+            ]
+        }
+        status, answer = http_json(f"{server.url}/v2/models/double/infer", body)
+        return status, answer["outputs"][0]["data"] if status == 200 else answer
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(send, starts, sizes))
+    for start, size, (status, echoed) in zip(starts, sizes, results, strict=True):
+        assert status == 200, echoed
+        assert echoed == [2.0 * v for v in range(start, start + size)]
+    stats = http_json(f"{server.url}/v2/models/double/stats")[1]["model_stats"][0]
+    assert stats["inference_count"] == sum(sizes)
+    assert stats["execution_count"] < len(sizes)  # requests were coalesced into fewer model calls

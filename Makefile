@@ -49,6 +49,8 @@ lock: $(BIN)/python
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/register_stream.py
+	$(BIN)/python benchmarks/batching.py
+	$(BIN)/python benchmarks/serving/run.py --peers
 
 clean:
 	rm -rf $(VENV) .inferd .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -5,10 +5,11 @@
   ``make_classification`` (30 float32 features), exported to ONNX with the
   ``zipmap`` option off so it returns ``label`` and ``probabilities``.
 - ``iris``: a scikit-learn ``Pipeline`` (scaling + logistic regression) trained
-  on the iris data that ships with scikit-learn, with named features, saved with
-  skops, and a contract drafted from the training frame.
+  on the iris data that ships with scikit-learn, exported to ONNX, with a
+  contract that names the four measurements (0-100 cm) and stacks them into the
+  model's matrix input.
 - ``diabetes``: a gradient-boosted regressor on scikit-learn's diabetes data,
-  saved with skops.
+  exported to ONNX, its ten named features stacked the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from inferd.contract import Contract, draft_contract
+from inferd.contract import Contract, Field, Stack
 from inferd.tensors import Batch
 
 N_FEATURES = 30
@@ -57,21 +58,11 @@ def train_tabular_gbm(folder: Path) -> DemoModel:
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.model_selection import train_test_split
 
-    from inferd._optional import require
-
-    convert = require("skl2onnx", "convert")
-    data_types = require("skl2onnx.common.data_types", "convert")
     x, y = reference_dataset()
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
     model = GradientBoostingClassifier(n_estimators=100, max_depth=4, random_state=0).fit(x_train, y_train)
-    onnx_model = convert.to_onnx(
-        model,
-        initial_types=[("input", data_types.FloatTensorType([None, N_FEATURES]))],
-        options={id(model): {"zipmap": False}},
-        target_opset={"": 17, "ai.onnx.ml": 3},
-    )
     path = folder / "tabular-gbm.onnx"
-    path.write_bytes(onnx_model.SerializeToString())
+    path.write_bytes(_to_onnx(model, N_FEATURES))
     accuracy = float(model.score(x_test, y_test))
     return DemoModel(
         name="tabular-gbm",
@@ -110,43 +101,77 @@ def demo_sample(name: str, rows: int = 5) -> Batch:
 
 
 def train_iris(folder: Path) -> DemoModel:
-    import skops.io as skops_io
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     x, y = iris_frame()
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(x, y)
-    path = folder / "iris.skops"
-    skops_io.dump(model, path)
-    draft = draft_contract(x)
-    contract = Contract(inputs=draft.inputs)
+    matrix = x.to_numpy(dtype=np.float32)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(matrix, y.to_numpy())
+    path = folder / "iris.onnx"
+    path.write_bytes(_to_onnx(model, matrix.shape[1]))
+    # Named measurements in centimetres, stacked into the model's matrix input.
+    contract = _stacked_contract(list(x.columns), minimum=0.0, maximum=100.0)
     return DemoModel(
         name="iris",
         path=path,
         contract=contract,
         metadata=_metadata(
-            "Iris species from flower measurements (scikit-learn pipeline).", model.score(x, y), model
+            "Iris species from flower measurements (scikit-learn pipeline, ONNX).",
+            model.score(matrix, y),
+            model,
         ),
         data_fingerprint=_fingerprint(x.to_numpy(), y.to_numpy()),
     )
 
 
 def train_diabetes(folder: Path) -> DemoModel:
-    import skops.io as skops_io
-    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.ensemble import GradientBoostingRegressor
 
     x, y = diabetes_frame()
-    model = HistGradientBoostingRegressor(max_iter=100, random_state=0).fit(x, y)
-    path = folder / "diabetes.skops"
-    skops_io.dump(model, path)
+    matrix = x.to_numpy(dtype=np.float32)
+    model = GradientBoostingRegressor(n_estimators=100, max_depth=3, random_state=0).fit(matrix, y.to_numpy())
+    path = folder / "diabetes.onnx"
+    path.write_bytes(_to_onnx(model, matrix.shape[1]))
     return DemoModel(
         name="diabetes",
         path=path,
-        contract=Contract(inputs=draft_contract(x).inputs),
-        metadata=_metadata("Disease progression regression (scikit-learn).", model.score(x, y), model),
+        contract=_stacked_contract(list(x.columns)),
+        metadata=_metadata(
+            "Disease progression regression (scikit-learn, ONNX).", model.score(matrix, y), model
+        ),
         data_fingerprint=_fingerprint(x.to_numpy(), y.to_numpy()),
     )
+
+
+def _to_onnx(model: Any, n_features: int) -> bytes:
+    """A fitted scikit-learn model as ONNX with one float32 matrix input named ``input``.
+
+    The demo serves ONNX rather than skops: the server then never imports
+    scikit-learn, SciPy or pandas, which keeps it well under 250 MB.
+    """
+    from inferd._optional import require
+
+    convert = require("skl2onnx", "convert")
+    data_types = require("skl2onnx.common.data_types", "convert")
+    is_classifier = hasattr(model, "predict_proba")
+    onnx_model = convert.to_onnx(
+        model,
+        initial_types=[("input", data_types.FloatTensorType([None, n_features]))],
+        # Classifiers give `label` and `probabilities` (zipmap off); regressors a `prediction` column.
+        options={id(model): {"zipmap": False}} if is_classifier else None,
+        final_types=None if is_classifier else [("prediction", data_types.FloatTensorType([None, 1]))],
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    data: bytes = onnx_model.SerializeToString()
+    return data
+
+
+def _stacked_contract(
+    names: list[str], *, minimum: float | None = None, maximum: float | None = None
+) -> Contract:
+    fields = tuple(Field(str(name), "float32", min=minimum, max=maximum) for name in names)
+    return Contract(inputs=fields, stacks=(Stack("input", tuple(str(n) for n in names), "float32"),))
 
 
 def _metadata(description: str, score: float, model: Any) -> dict[str, Any]:

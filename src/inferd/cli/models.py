@@ -107,10 +107,16 @@ def list_models() -> None:
     """List registered models with their latest version and aliases."""
     from rich.table import Table
 
-    from inferd.registry import Registry
+    from inferd.config import RegistrySettings
+    from inferd.registry.quick_listing import list_models_quickly
 
-    with Registry.open() as registry:
-        summaries = registry.list_models()
+    settings = RegistrySettings()
+    summaries = list_models_quickly(settings)
+    if summaries is None:
+        from inferd.registry import Registry
+
+        with Registry.open(settings) as registry:
+            summaries = registry.list_models()
     if not summaries:
         console.print("no models registered yet: try `inferd models register NAME PATH` or `inferd demo`")
         return

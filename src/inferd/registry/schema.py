@@ -13,7 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-HEAD_REVISION = "0001"
+from inferd.registry.revision import HEAD_REVISION
+
+__all__ = ["HEAD_REVISION", "alias_moves", "aliases", "metadata", "model_versions", "models", "version_files"]
 
 metadata = sa.MetaData()
 

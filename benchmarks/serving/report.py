@@ -46,6 +46,17 @@ def ratios(cells: Sequence[Measurement], soak: SoakResult | None) -> list[Ratio]
         found.append(
             _target("inferd REST c=64 / raw onnxruntime batch 1", 100 * _rate(rest_64, raw_1), "%", ">=", 15)
         )
+    two_workers_64 = cell("inferd-rest-2w-c64")
+    if two_workers_64 and raw_1:
+        found.append(
+            _target(
+                "inferd REST --workers 2 c=64 / raw onnxruntime batch 1",
+                100 * _rate(two_workers_64, raw_1),
+                "%",
+                ">=",
+                15,
+            )
+        )
     rss = [m.rss_mb for m in cells if m.key.startswith("inferd-rest-c") and m.rss_mb is not None]
     if rss:
         found.append(_target("inferd server RSS (max over its REST runs)", max(rss), "MB", "<", 250))

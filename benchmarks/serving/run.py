@@ -45,6 +45,7 @@ TABLE_ORDER = (
     "raw-runtime",
     "inferd-rest-c",
     "inferd-rest-unbatched",
+    "inferd-rest-2w",
     "inferd-grpc",
     "mlserver-rest-c",
     "mlserver-rest-batched",
@@ -127,7 +128,7 @@ def _run(
 def _start_inferd(
     servers: contextlib.ExitStack, work: Path, served: tuple[str, ...]
 ) -> tuple[list[HttpTarget], list[GrpcTarget]]:
-    """inferd with its default adaptive batching, and inferd with ``--no-batching``, serving ``served``."""
+    """inferd with its defaults, with ``--no-batching``, and with ``--workers 2``, serving ``served``."""
     http_port, grpc_port = _free_port(), _free_port()
     batched = servers.enter_context(
         inferd_group(
@@ -152,6 +153,18 @@ def _start_inferd(
         )
     )
     unbatched.start(f"http://127.0.0.1:{unbatched_port}/v2/health/ready")
+    two_workers_port = _free_port()
+    two_workers = servers.enter_context(
+        inferd_group(
+            "inferd --workers 2",
+            work / "home",
+            work / "inferd-2-workers.log",
+            http_port=two_workers_port,
+            grpc_port=_free_port(),
+            extra=("--workers", "2", *served),
+        )
+    )
+    two_workers.start(f"http://127.0.0.1:{two_workers_port}/v2/health/ready")
     path = f"/v2/models/{REFERENCE_MODEL}/infer"
     http = [
         HttpTarget(
@@ -163,6 +176,13 @@ def _start_inferd(
             unbatched,
             f"http://127.0.0.1:{unbatched_port}{path}",
             (64,),
+        ),
+        HttpTarget(
+            "inferd-rest-2w",
+            "inferd REST --workers 2",
+            two_workers,
+            f"http://127.0.0.1:{two_workers_port}{path}",
+            (16, 64),
         ),
     ]
     grpc = [

@@ -99,3 +99,20 @@ class RegistrySettings:
     def local_cache(self) -> Path:
         """Where verified artifacts are materialised for loading."""
         return (self.cache_dir or self.home / "cache").resolve()
+
+
+@dataclass(frozen=True)
+class FeatureStoreSettings:
+    """Where online features live: ``INFERD_FEATURE_STORE_URL``.
+
+    ``sqlite:///path`` (default ``$INFERD_HOME/features.db``), ``redis://host:port/db``,
+    or ``feast:///path/to/feature_repo``. ``timeout_s`` bounds every call.
+    """
+
+    home: Path = field(default_factory=_home)
+    url: str | None = field(default_factory=lambda: env_str("FEATURE_STORE_URL"))
+    timeout_s: float = field(default_factory=lambda: env_float("FEATURE_STORE_TIMEOUT_S", 0.2))
+
+    @property
+    def store_url(self) -> str:
+        return self.url or f"sqlite:///{(self.home / 'features.db').resolve()}"

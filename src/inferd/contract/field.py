@@ -23,6 +23,11 @@ class Field:
     dimension of any size). ``min`` and ``max`` bound numeric values; ``allowed``
     lists the only accepted values (strings or numbers). ``default`` (when
     ``has_default``) replaces a missing field or a null value.
+
+    For a feature looked up from the online store, ``ttl_s`` is how old its
+    value may be, and ``on_stale`` what to do when it is older or missing:
+    ``reject`` the request (400, naming the field and row), use the ``default``,
+    or ``degrade``: serve it and flag the response as degraded.
     """
 
     name: str
@@ -36,6 +41,17 @@ class Field:
     has_default: bool = False
     pii: bool = False
     description: str = ""
+    ttl_s: float | None = None
+    on_stale: str = "reject"
+
+    def __post_init__(self) -> None:
+        if self.on_stale not in STALE_POLICIES:
+            raise InvalidInputError(
+                f"contract field {self.name!r}: on_stale {self.on_stale!r} must be one of "
+                f"{', '.join(STALE_POLICIES)}"
+            )
+        if self.on_stale == "default" and not self.has_default:
+            raise InvalidInputError(f"contract field {self.name!r}: on_stale 'default' needs a 'default'")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "dtype": self.dtype}
@@ -55,6 +71,10 @@ class Field:
             out["pii"] = True
         if self.description:
             out["description"] = self.description
+        if self.ttl_s is not None:
+            out["ttl_s"] = self.ttl_s
+        if self.on_stale != "reject":
+            out["on_stale"] = self.on_stale
         return out
 
     @classmethod
@@ -82,10 +102,26 @@ class Field:
             has_default="default" in data,
             pii=bool(data.get("pii", False)),
             description=str(data.get("description", "")),
+            ttl_s=_optional_float(name, "ttl_s", data.get("ttl_s")),
+            on_stale=str(data.get("on_stale", "reject")),
         )
 
 
-_FIELD_KEYS = {"name", "dtype", "shape", "nullable", "min", "max", "allowed", "default", "pii", "description"}
+_FIELD_KEYS = {
+    "name",
+    "dtype",
+    "shape",
+    "nullable",
+    "min",
+    "max",
+    "allowed",
+    "default",
+    "pii",
+    "description",
+    "ttl_s",
+    "on_stale",
+}
+STALE_POLICIES = ("reject", "default", "degrade")
 
 
 def _dtype(name: str, value: Any) -> str:

@@ -8,21 +8,32 @@ outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from inferd.contract import Contract
 from inferd.registry import ModelVersion, Registry, TransferProgress
 from inferd.runtimes import Runtime, RuntimeOptions, load_runtime
+from inferd.serving.deployment import Deployment
 from inferd.tensors import Batch
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A registry version with its runtime and contract."""
+    """A registry version with its runtime, contract, deployment and local files."""
 
     version: ModelVersion
     runtime: Runtime
     contract: Contract
+    deployment: Deployment = field(default_factory=Deployment)
+    path: Path | None = None
+
+    @property
+    def artifact_dir(self) -> Path | None:
+        """The folder of the version's files (where user steps live)."""
+        if self.path is None:
+            return None
+        return self.path if self.path.is_dir() else self.path.parent
 
     def predict(self, batch: Batch) -> Batch:
         """Validate ``batch`` against the contract and run the model on it."""
@@ -49,4 +60,5 @@ def load_model(
     contract = version.contract or Contract.default_for(runtime.signature)
     if warmup:
         runtime.warmup()
-    return LoadedModel(version=version, runtime=runtime, contract=contract)
+    deployment = Deployment.from_dict(version.metadata.get("deployment"))
+    return LoadedModel(version=version, runtime=runtime, contract=contract, deployment=deployment, path=path)

@@ -17,6 +17,7 @@ from inferd.contract import Contract
 from inferd.errors import InvalidInputError
 from inferd.registry import Lineage, ModelVersion, Registry, TransferProgress
 from inferd.runtimes import RuntimeOptions, detect_framework, load_runtime
+from inferd.serving.deployment import Deployment
 from inferd.tensors import Signature
 
 
@@ -32,6 +33,7 @@ def register_model(
     created_by: str | None = None,
     options: RuntimeOptions | None = None,
     progress: TransferProgress | None = None,
+    deployment: Deployment | None = None,
 ) -> ModelVersion:
     """Check that ``path`` loads as ``framework`` and register it as the next version of ``name``."""
     if not path.exists():
@@ -44,6 +46,9 @@ def register_model(
     else:
         check_contract_fits(contract, runtime.signature)
     meta = dict(metadata or {})
+    if deployment is not None and not deployment.is_plain:
+        check_deployment_fits(deployment, contract, path)
+        meta["deployment"] = deployment.to_dict()
     if options is not None and options.entrypoint != RuntimeOptions().entrypoint:
         meta.setdefault("entrypoint", options.entrypoint)
     return registry.register(
@@ -74,3 +79,24 @@ def check_contract_fits(contract: Contract, signature: Signature) -> None:
                 f"the contract gives model input {spec.name!r} per-row shape {list(given_width)} "
                 f"but the model expects {list(width)}"
             )
+
+
+def check_deployment_fits(deployment: Deployment, contract: Contract, path: Path) -> None:
+    """Refuse a deployment that names fields the contract lacks, or steps that do not build."""
+    from inferd.serving.steps import build_steps
+
+    declared = set(contract.input_names)
+    lookup = deployment.features
+    if lookup is not None:
+        unknown = [name for name in lookup.fields if name not in declared]
+        if unknown:
+            raise InvalidInputError(
+                f"deployment: looked-up features {unknown} are not inputs of the contract"
+            )
+        if lookup.keep_entity and lookup.entity not in declared:
+            raise InvalidInputError(
+                f"deployment: keep_entity passes {lookup.entity!r} on, but the contract does not declare it"
+            )
+    folder = path if path.is_dir() else path.parent
+    build_steps(deployment.preprocess, artifact_dir=folder)
+    build_steps(deployment.postprocess, artifact_dir=folder)

@@ -47,6 +47,13 @@ def app() -> None:
 @click.option("--by", default=None, help="Who registers it (default: the OS user).")
 @click.option("--trust-pickle", is_flag=True, help="Allow pickle/joblib artifacts (unpickling runs code).")
 @click.option("--entrypoint", default=None, help="Custom Python model class, FILE.py:Class.")
+@click.option(
+    "--deployment",
+    "deployment_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Deployment YAML: feature lookup, pre/post-processing steps, cache.",
+)
 def register(
     name: str,
     path: Path,
@@ -62,11 +69,13 @@ def register(
     by: str | None,
     trust_pickle: bool,
     entrypoint: str | None,
+    deployment_path: Path | None,
 ) -> None:
     """Register PATH as the next version of NAME."""
     from inferd.contract import Contract
     from inferd.registry import Lineage, Registry, fingerprint_file
     from inferd.runtimes import RuntimeOptions
+    from inferd.serving.deployment import Deployment
     from inferd.serving.registration import register_model
 
     contract = Contract.load(contract_path) if contract_path else None
@@ -94,6 +103,7 @@ def register(
             created_by=by,
             options=options,
             progress=RichTransferProgress(),
+            deployment=Deployment.load(deployment_path) if deployment_path else None,
         )
     console.print(
         f"registered [bold]{version.ref}[/] ({version.framework}, {len(version.files)} file(s), "

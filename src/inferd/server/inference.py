@@ -13,6 +13,9 @@ from inferd.protocol import InferenceRequest, InferenceResponse
 from inferd.serving.manager import ModelManager
 from inferd.serving.settings import ServingSettings
 
+#: The response parameter that flags a degraded answer (also the records API's header).
+DEGRADED = "degraded"
+
 #: Triton's request parameter for a per-request timeout, in microseconds.
 TIMEOUT_PARAMETER = "timeout"
 
@@ -52,7 +55,8 @@ async def run_inference(
 ) -> InferenceResponse:
     """Route ``request`` to the served version of ``name`` and build its response."""
     deadline = deadline_for(manager.settings, request, client_timeout_s)
-    handle, outputs = await manager.infer(name, version, request.inputs, deadline=deadline)
+    handle, result = await manager.infer(name, version, request.inputs, deadline=deadline)
+    outputs = result.outputs
     wanted = request.output_names
     if wanted:
         missing = [n for n in wanted if n not in outputs]
@@ -61,11 +65,15 @@ async def run_inference(
                 f"requested output(s) {missing} not produced by model {name!r} (it gives {sorted(outputs)})"
             )
         outputs = {n: outputs[n] for n in wanted}
+    parameters = request.parameters
+    if result.degraded:
+        # Served, but not as well as it should be (stale or defaulted features): say so.
+        parameters = {**parameters, DEGRADED: True, "degraded_reason": "; ".join(result.degraded)}
     return InferenceResponse(
         model_name=name,
         outputs=outputs,
         model_version=str(handle.version),
         id=request.id,
-        parameters=request.parameters,
+        parameters=parameters,
         binary_outputs=request.binary_outputs(outputs),
     )

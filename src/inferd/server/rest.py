@@ -19,7 +19,7 @@ import orjson
 import inferd
 from inferd.errors import InferdError, NotFoundError, OverloadedError, VersionNotFoundError
 from inferd.protocol import records, v2
-from inferd.server.inference import PLATFORMS, run_inference
+from inferd.server.inference import DEGRADED, PLATFORMS, run_inference
 from inferd.server.openapi import openapi_document
 from inferd.serving.manager import ModelManager
 from inferd.serving.model_handle import ModelHandle
@@ -145,7 +145,13 @@ class RestApi:
             raise NotFoundError(f"no route for POST /v1/models/{target}")
         request = records.decode_records(body)
         response = await run_inference(self._manager, name, version, request)
-        return _ok(records.encode_predictions(response.outputs, response.model_version, response.id, name))
+        encoded = records.encode_predictions(response.outputs, response.model_version, response.id, name)
+        if response.parameters.get(DEGRADED):
+            reason = str(response.parameters.get("degraded_reason", ""))
+            return HttpResponse(
+                200, encoded, [*_JSON, ("inferd-degraded", reason.encode("ascii", "replace").decode())]
+            )
+        return _ok(encoded)
 
     def _metadata(self, name: str, version: int | None) -> HttpResponse:
         handle = self._served(name, version)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from inferd.batching import BatchingSettings
-from inferd.config import RegistrySettings
+from inferd.config import FeatureStoreSettings, RegistrySettings
 from inferd.runtimes import RuntimeOptions
 from inferd.serving.settings import ServingSettings
 
@@ -46,6 +46,7 @@ class Configuration:
         data["registry"]["home"] = str(self.registry.home)
         cache = self.registry.cache_dir
         data["registry"]["cache_dir"] = str(cache) if cache is not None else None
+        data["serving"]["features"]["home"] = str(self.serving.features.home)
         return json.dumps(data)
 
     @classmethod
@@ -61,6 +62,11 @@ class Configuration:
                 batching=_batching(serving["batching"]),
                 model_batching={k: _batching(v) for k, v in serving["model_batching"].items()},
                 runtime=RuntimeOptions(**serving["runtime"]),
+                features=FeatureStoreSettings(
+                    home=Path(serving["features"]["home"]),
+                    url=serving["features"]["url"],
+                    timeout_s=serving["features"]["timeout_s"],
+                ),
                 **{
                     k: serving[k]
                     for k in ("default_timeout_s", "max_timeout_s", "watch_interval_s", "drain_timeout_s")

@@ -28,8 +28,10 @@ from inferd.errors import (
     VersionNotFoundError,
 )
 from inferd.registry import ModelVersion, Registry
+from inferd.serving.dependencies import Dependencies
 from inferd.serving.loaded_model import load_model
 from inferd.serving.model_handle import ModelHandle
+from inferd.serving.pipeline import InferenceResult
 from inferd.serving.settings import ServingSettings
 from inferd.tensors import Batch
 
@@ -60,6 +62,7 @@ class ModelManager:
         self._watcher: asyncio.Task[None] | None = None
         self._started = False
         self._stopping = False
+        self._dependencies = Dependencies(settings.features)
 
     @property
     def settings(self) -> ServingSettings:
@@ -96,6 +99,7 @@ class ModelManager:
         handles = list(self._current.values())
         self._current.clear()
         await asyncio.gather(*(h.close(self._settings.drain_timeout_s) for h in handles), *self._tasks)
+        self._dependencies.close()
 
     @property
     def is_ready(self) -> bool:
@@ -128,7 +132,7 @@ class ModelManager:
 
     async def infer(
         self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
-    ) -> tuple[ModelHandle, Batch]:
+    ) -> tuple[ModelHandle, InferenceResult]:
         """Run ``batch`` through the served version; returns the handle that answered and its outputs."""
         handle = await self.get(name, version, deadline=deadline)
         try:
@@ -237,7 +241,7 @@ class ModelManager:
             model = await asyncio.to_thread(
                 load_model, self._registry, version.ref, options=self._settings.runtime, warmup=True
             )
-            handle = ModelHandle(model, self._settings.batching_for(name))
+            handle = self._dependencies.handle_for(model, self._settings.batching_for(name))
             await handle.start()
         except (InferdError, OSError, ValueError) as exc:
             log.error("loading %s failed: %s", version.ref, exc)

@@ -1,6 +1,7 @@
 """One model version being served: contract checks on the caller's task, batched runtime calls.
 
-Validation and stacking run on the event loop (they are vectorised and cheap);
+The pipeline's stages (:mod:`inferd.serving.pipeline`) run on the event loop
+(they are vectorised and cheap; store and cache round trips go to threads);
 the runtime call goes through the version's :class:`~inferd.batching.Batcher`,
 which runs it off the loop. Clients may send either the contract's named fields
 (``f0``..``f29``) or the model-level tensors standard OIP clients send (one
@@ -11,22 +12,38 @@ which runs it off the loop. Clients may send either the contract's named fields
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 
 from inferd.batching import Batcher, BatchingSettings
+from inferd.serving.cache import PredictionCache
+from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
+from inferd.serving.pipeline import InferenceResult, Pipeline
 from inferd.serving.statistics import ModelStatistics
 from inferd.tensors import Batch, batch_rows
 
 
 class ModelHandle:
-    """A loaded version with its batcher and statistics; owned by the model manager."""
+    """A loaded version with its pipeline, batcher and statistics; owned by the model manager."""
 
-    def __init__(self, model: LoadedModel, batching: BatchingSettings) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        batching: BatchingSettings,
+        *,
+        features: FeatureStage | None = None,
+        cache: PredictionCache | None = None,
+        cache_blocks: bool = False,
+    ) -> None:
         self.model = model
         self.statistics = ModelStatistics(model.version.name, model.version.version)
         self._batcher = Batcher(
             model.runtime.predict, batching, observer=self.statistics, name=model.version.ref
         )
+        self._pipeline = Pipeline(
+            model, self._submit, features=features, cache=cache, cache_blocks=cache_blocks
+        )
+        self.cache = cache
 
     @property
     def name(self) -> str:
@@ -42,22 +59,21 @@ class ModelHandle:
     async def close(self, timeout_s: float = 10.0) -> None:
         """Stop taking requests and finish the ones already accepted (bounded by ``timeout_s``)."""
         await self._batcher.close(timeout_s)
+        if self.cache is not None:
+            self.cache.close()
 
-    def prepare(self, batch: Batch) -> Batch:
-        """Check ``batch`` against the contract and build the model's input tensors."""
-        return self.model.contract.prepare(batch)
-
-    async def infer(self, batch: Batch, *, deadline: float | None = None) -> Batch:
-        """Validate, queue for a batched runtime call, and return this request's own output rows."""
+    async def infer(self, batch: Batch, *, deadline: float | None = None) -> InferenceResult:
+        """Run the pipeline; the model call is batched with other requests'. Returns this request's rows."""
         start = time.perf_counter()
         rows = 0
         try:
             rows = batch_rows(batch)
-            inputs = self.prepare(batch)
-            input_s = time.perf_counter() - start
-            outputs = await self._batcher.submit(inputs, deadline=deadline)
+            result = await self._pipeline.run(batch, deadline)
         except Exception:
             self.statistics.on_request_done(rows, time.perf_counter() - start, 0.0, ok=False)
             raise
-        self.statistics.on_request_done(rows, time.perf_counter() - start, input_s, ok=True)
-        return outputs
+        self.statistics.on_request_done(rows, time.perf_counter() - start, result.input_s, ok=True)
+        return result
+
+    def _submit(self, inputs: Batch, deadline: float | None) -> Awaitable[Batch]:
+        return self._batcher.submit(inputs, deadline=deadline)

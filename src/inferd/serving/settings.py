@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from inferd.batching import BatchingSettings
+from inferd.config import FeatureStoreSettings
 from inferd.runtimes import RuntimeOptions
 
 
@@ -23,6 +24,7 @@ class ServingSettings:
     batching: BatchingSettings = field(default_factory=BatchingSettings)
     model_batching: dict[str, BatchingSettings] = field(default_factory=dict)
     runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+    features: FeatureStoreSettings = field(default_factory=FeatureStoreSettings)
     default_timeout_s: float = 10.0
     max_timeout_s: float = 60.0
     watch_interval_s: float = 5.0

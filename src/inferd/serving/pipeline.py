@@ -1,0 +1,108 @@
+"""The inference pipeline of one served version.
+
+look up features -> validate against the contract -> preprocess -> (cache) ->
+batched model -> postprocess. Every stage works on whole Batches. A version
+without a deployment takes the short path: the contract's check (with its fast
+path for a stacked matrix) straight into the batcher.
+
+The cache is keyed per row by the version and the row's model inputs, so a
+batched request reuses the rows it has seen and sends only the others to the
+model; a new version never reads the old one's entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from inferd.contract.stacking import stack_inputs
+from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
+from inferd.serving.feature_stage import FeatureStage
+from inferd.serving.loaded_model import LoadedModel
+from inferd.serving.steps import build_steps
+from inferd.tensors import Batch, batch_rows
+
+Submit = Callable[[Batch, float | None], Awaitable[Batch]]
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    """A request's outputs, and why they are degraded when they are (e.g. stale features)."""
+
+    outputs: Batch
+    degraded: tuple[str, ...] = ()
+    input_s: float = 0.0  # time spent before the model call (lookup, validation, preprocessing)
+
+
+class Pipeline:
+    """Runs the stages around the batched model call of one version."""
+
+    def __init__(
+        self,
+        model: LoadedModel,
+        submit: Submit,
+        *,
+        features: FeatureStage | None = None,
+        cache: PredictionCache | None = None,
+        cache_blocks: bool = False,
+    ) -> None:
+        deployment = model.deployment
+        self._contract = model.contract
+        self._ref = model.version.ref
+        self._submit = submit
+        self._features = features
+        self._cache = cache
+        self._cache_blocks = cache_blocks  # a remote cache is called from a thread, off the loop
+        self._pre = build_steps(deployment.preprocess, artifact_dir=model.artifact_dir)
+        self._post = build_steps(deployment.postprocess, artifact_dir=model.artifact_dir)
+        self._stacks = deployment.model_inputs
+        self._short = (
+            features is None and cache is None and not self._pre and not self._post and not self._stacks
+        )
+
+    async def run(self, batch: Batch, deadline: float | None) -> InferenceResult:
+        started = time.perf_counter()
+        if self._short:
+            inputs = self._contract.prepare(batch)
+            input_s = time.perf_counter() - started
+            return InferenceResult(await self._submit(inputs, deadline), input_s=input_s)
+        degraded: tuple[str, ...] = ()
+        if self._features is not None:
+            lookup = await self._features.fill(batch, deadline=deadline)
+            batch, degraded = lookup.batch, lookup.degraded
+        inputs = self._model_inputs(batch)
+        input_s = time.perf_counter() - started
+        outputs = await self._predict(inputs, deadline)
+        if self._post:
+            outputs = self._post(outputs)
+        return InferenceResult(outputs, degraded, input_s)
+
+    def _model_inputs(self, batch: Batch) -> Batch:
+        if not self._pre and not self._stacks:
+            return self._contract.prepare(batch)
+        prepared = self._pre(self._contract.check(batch))
+        return stack_inputs(self._stacks, prepared) if self._stacks else prepared
+
+    async def _predict(self, inputs: Batch, deadline: float | None) -> Batch:
+        cache = self._cache
+        if cache is None:
+            return await self._submit(inputs, deadline)
+        n_rows = batch_rows(inputs)
+        keys = row_keys(self._ref, inputs)
+        if self._cache_blocks:
+            hits, misses = await asyncio.to_thread(split_hits, cache, keys, n_rows)
+        else:
+            hits, misses = split_hits(cache, keys, n_rows)
+        if not misses:
+            return merge_rows(n_rows, hits, {}, [])
+        missed = {name: array[misses] for name, array in inputs.items()}
+        computed = await self._submit(missed, deadline)
+        rows = [{name: array[i : i + 1] for name, array in computed.items()} for i in range(len(misses))]
+        missed_keys = [keys[i] for i in misses]
+        if self._cache_blocks:
+            await asyncio.to_thread(cache.put_many, missed_keys, rows)
+        else:
+            cache.put_many(missed_keys, rows)
+        return merge_rows(n_rows, hits, computed, misses)

@@ -59,4 +59,3 @@ SCALER_SIGNATURE = signature([spec("x", "float32", 3)], [spec("output", "float32
 CLASSIFIER_SIGNATURE = signature(
     [spec("input", "float32", 3)], [spec("probabilities", "float32", 2), spec("label", "int64")]
 )
-

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from inferd.errors import InvalidInputError
+from inferd.errors import InferdError, InvalidInputError
 from inferd.serving.graph import GraphSpec, load_graph_spec
 
 FULL_GRAPH = """
@@ -39,7 +39,10 @@ def test_yaml_round_trip_gives_the_same_spec(tmp_path: Path) -> None:
     path = tmp_path / "graph.yaml"
     path.write_text(spec.to_yaml())
     assert load_graph_spec(path) == spec
-    assert yaml.safe_load(spec.to_yaml())["graph"]["nodes"]["route"]["switch"]["cases"] == {"retail": "a", 7: "b"}
+    assert yaml.safe_load(spec.to_yaml())["graph"]["nodes"]["route"]["switch"]["cases"] == {
+        "retail": "a",
+        7: "b",
+    }
 
 
 def test_model_refs_name_every_model_node_and_nothing_else() -> None:
@@ -73,7 +76,7 @@ def test_cycle_through_an_ensemble_and_a_switch_is_refused() -> None:
         "vote": {"ensemble": "average", "members": ["route", "b"], "output": "p"},
         "route": {"switch": {"field": "input.x", "cases": {1: "a"}, "default": "b"}},
     }
-    with pytest.raises(InvalidInputError, match=r"graph has a cycle: .*vote.*route.*a|graph has a cycle: .*a"):
+    with pytest.raises(InvalidInputError, match=r"graph has a cycle: a -> vote -> route -> a"):
         load_graph_spec(graph(nodes, {"y": "vote.p"}))
 
 
@@ -84,7 +87,9 @@ def test_node_reading_itself_is_a_cycle() -> None:
 
 def test_wire_to_an_unknown_node_names_the_reader_and_the_known_nodes() -> None:
     nodes = {"a": {"model": "m"}, "b": {"model": "m", "inputs": {"input": "nope.output"}}}
-    with pytest.raises(InvalidInputError, match=r"node 'b' input 'input': nope.output names node 'nope'.*a, b"):
+    with pytest.raises(
+        InvalidInputError, match=r"node 'b' input 'input': nope.output names node 'nope'.*a, b"
+    ):
         load_graph_spec(graph(nodes, {"y": "b.output"}))
 
 
@@ -120,9 +125,15 @@ def test_node_feeding_no_output_is_refused() -> None:
         ({"model": "m", "input": {}}, r"node 'n': unknown field\(s\) input; expected inputs, model"),
         ({"model": "m", "inputs": {"input": "noDot"}}, r"node 'n' input 'input': 'noDot' is not a wire"),
         ({"ensemble": "median", "members": ["a", "b"], "output": "p"}, r"'median' is not one of average"),
-        ({"ensemble": "average", "members": ["a"], "output": "p"}, r"'members': expected a list of at least two"),
+        (
+            {"ensemble": "average", "members": ["a"], "output": "p"},
+            r"'members': expected a list of at least two",
+        ),
         ({"ensemble": "average", "members": ["a", "b"]}, r"node 'n' field 'output'"),
-        ({"ensemble": "weighted_average", "members": ["a", "b"], "output": "p"}, r"needs one weight a member"),
+        (
+            {"ensemble": "weighted_average", "members": ["a", "b"], "output": "p"},
+            r"needs one weight a member",
+        ),
         (
             {"ensemble": "weighted_average", "members": ["a", "b"], "output": "p", "weights": [1]},
             r"'weights': expected 2 numbers",
@@ -131,7 +142,10 @@ def test_node_feeding_no_output_is_refused() -> None:
             {"ensemble": "weighted_average", "members": ["a", "b"], "output": "p", "weights": [0, 0]},
             r"not all zero",
         ),
-        ({"ensemble": "average", "members": ["a", "b"], "output": "p", "weights": [1, 2]}, r"takes no weights"),
+        (
+            {"ensemble": "average", "members": ["a", "b"], "output": "p", "weights": [1, 2]},
+            r"takes no weights",
+        ),
         ({"switch": {"field": "input.x"}}, r"'switch.cases': expected a mapping"),
         ({"switch": {"field": "input.x", "cases": {"r": "a"}, "when": 1}}, r"unknown field\(s\) switch.when"),
     ],
@@ -150,7 +164,9 @@ def test_reserved_or_malformed_node_names_are_refused(name: str) -> None:
 
 def test_graph_input_shape_must_start_with_the_rows_dimension() -> None:
     inputs = [{"name": "x", "dtype": "float32", "shape": [4, 3]}]
-    with pytest.raises(InvalidInputError, match=r"graph input 'x' field 'shape': the first \(rows\) dimension"):
+    with pytest.raises(
+        InvalidInputError, match=r"graph input 'x' field 'shape': the first \(rows\) dimension"
+    ):
         load_graph_spec(graph({"a": {"model": "m"}}, {"y": "a.output"}, inputs))
 
 
@@ -162,5 +178,5 @@ def test_graph_input_with_an_unknown_dtype_is_refused() -> None:
 
 def test_signature_before_check_is_refused() -> None:
     spec: GraphSpec = load_graph_spec(FULL_GRAPH)
-    with pytest.raises(Exception, match=r"call check\(signatures\) first"):
+    with pytest.raises(InferdError, match=r"call check\(signatures\) first"):
         spec.signature()

@@ -55,9 +55,9 @@ def lookup(tensors: Mapping[str, Tensors], wire: Wire, where: str) -> TensorSpec
     """The tensor a wire points at, or an error naming the reader and what exists."""
     available = tensors[wire.node]
     if wire.output not in available:
-        owner = "the graph inputs" if wire.is_graph_input else f"node {wire.node!r}"
+        owner = "the graph inputs are" if wire.is_graph_input else f"node {wire.node!r} has outputs"
         raise InvalidInputError(
-            f"{where}: {wire} does not exist; {owner} have {', '.join(sorted(available)) or 'no tensors'}"
+            f"{where}: {wire} does not exist; {owner} {', '.join(sorted(available)) or 'none'}"
         )
     return available[wire.output]
 
@@ -90,7 +90,7 @@ def _model_outputs(
     for spec in signature.inputs:
         where = f"node {node.name!r} input {spec.name!r}"
         source = lookup(tensors, wiring[spec.name], where)
-        _require_same_tensor(where, f"is wired to {wiring[spec.name]}", source, "the model takes", spec)
+        _require_same_tensor(f"{where} is wired to {wiring[spec.name]},", source, "but the model takes", spec)
     return {spec.name: spec for spec in signature.outputs}
 
 
@@ -99,8 +99,7 @@ def _ensemble_outputs(node: EnsembleNode, tensors: Mapping[str, Tensors]) -> Ten
     first = specs[0]
     for member, spec in zip(node.members[1:], specs[1:], strict=True):
         _require_same_tensor(
-            f"ensemble {node.name!r} output {node.output!r}",
-            f"member {node.members[0]!r} gives",
+            f"ensemble {node.name!r} output {node.output!r}: member {node.members[0]!r} gives",
             first,
             f"but member {member!r} gives",
             spec,
@@ -132,18 +131,21 @@ def _switch_outputs(node: SwitchNode, tensors: Mapping[str, Tensors]) -> Tensors
             )
         for name, spec in first.items():
             _require_same_tensor(
-                f"switch {node.name!r} output {name!r}", f"case {targets[0]!r} gives", spec,
-                f"but case {target!r} gives", other[name],
-            )  # fmt: skip
+                f"switch {node.name!r} output {name!r}: case {targets[0]!r} gives",
+                spec,
+                f"but case {target!r} gives",
+                other[name],
+            )
     return {
         name: TensorSpec(name, spec.dtype, _merge_shapes([tensors[t][name].shape for t in targets]))
         for name, spec in first.items()
     }
 
 
-def _require_same_tensor(where: str, left: str, a: TensorSpec, right: str, b: TensorSpec) -> None:
+def _require_same_tensor(before: str, a: TensorSpec, between: str, b: TensorSpec) -> None:
+    """Refuse unless ``a`` and ``b`` agree; the message reads ``{before} <a> {between} <b>``."""
     if canonical_dtype_name(a.dtype) != canonical_dtype_name(b.dtype) or not _shapes_agree(a.shape, b.shape):
-        raise InvalidInputError(f"{where}: {left} {_describe(a)} {right} {_describe(b)}")
+        raise InvalidInputError(f"{before} {_describe(a)} {between} {_describe(b)}")
 
 
 def _describe(spec: TensorSpec) -> str:

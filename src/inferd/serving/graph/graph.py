@@ -107,7 +107,7 @@ class Graph:
         inputs = {key: _read(values, wire) for key, wire in wiring.items()}
         if rows is not None:
             inputs = {key: array[rows] for key, array in inputs.items()}
-        expected = batch_rows(inputs) if inputs else batch_rows(values[GRAPH_INPUT])
+        expected = len(rows) if rows is not None else batch_rows(values[GRAPH_INPUT])
         outputs = await self._nodes[name](inputs)
         if not isinstance(outputs, dict) or not outputs:
             raise InferdError(f"node {name!r} returned {type(outputs).__name__}, not a batch of outputs")

@@ -123,7 +123,8 @@ class GraphSpec:
     def model_inputs(self, name: str) -> Mapping[str, Wire]:
         """The wiring of model node ``name``: as written, or derived from its signature once checked."""
         node = self.nodes[name]
-        assert isinstance(node, ModelNode)
+        if not isinstance(node, ModelNode):
+            raise InferdError(f"node {name!r} is not a model node")
         if node.inputs:
             return node.inputs
         if self._checked:

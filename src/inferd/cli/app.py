@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from inferd.cli import alias, contract, models, predict, serve
+from inferd.cli import alias, contract, features, models, predict, serve
 from inferd.cli.console import fail
 from inferd.errors import InferdError
 
@@ -28,6 +28,7 @@ def app() -> None:
 app.add_command(models.app, "models")
 app.add_command(alias.app, "alias")
 app.add_command(contract.app, "contract")
+app.add_command(features.app, "features")
 app.add_command(predict.predict)
 app.add_command(serve.serve)
 app.add_command(serve.reload)

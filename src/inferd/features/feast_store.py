@@ -79,6 +79,16 @@ class FeastFeatureStore:
             self._call(lambda v=view, f=frame: self._feast().write_to_online_store(v, f))
         return int(newer.sum())
 
+    def feature_dtypes(self, entity: str) -> dict[str, str]:
+        """``view:feature`` -> Feast type name, for every feature view keyed by ``entity``."""
+        views = self._call(lambda: self._feast().list_feature_views())
+        return {
+            f"{view.name}:{field.name}": str(field.dtype)
+            for view in views
+            if entity in {column.name for column in view.entity_columns}
+            for field in view.features
+        }
+
     def close(self) -> None:
         self._store = None
 

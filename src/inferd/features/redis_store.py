@@ -118,6 +118,9 @@ class RedisFeatureStore:
             self._put_script(keys=row_keys, args=args, client=pipe)
         return sum(int(n) for n in self._run(pipe.execute))
 
+    def feature_dtypes(self, entity: str) -> dict[str, str]:
+        return self._all_dtypes(entity)
+
     def close(self) -> None:
         self._client.close()
 

@@ -86,6 +86,10 @@ class SQLiteFeatureStore:
             except sqlite3.OperationalError as exc:
                 raise self._unavailable(exc) from exc
 
+    def feature_dtypes(self, entity: str) -> dict[str, str]:
+        with self._lock:
+            return self._dtypes(self._connection(), entity)
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

@@ -70,6 +70,10 @@ class FeatureStore(Protocol):
         """Upsert rows; a row older than the stored one is left as it is. Returns the rows written."""
         ...
 
+    def feature_dtypes(self, entity: str) -> dict[str, str]:
+        """The features stored for ``entity`` with their dtype names (empty when it has none)."""
+        ...
+
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""
         ...

@@ -6,6 +6,7 @@ Runtime interface, in the spirit of scikit-learn's ``check_estimator``.
 
 from __future__ import annotations
 
+from inferd.testing.feature_store_check import check_feature_store
 from inferd.testing.runtime_check import check_runtime, random_batch
 
-__all__ = ["check_runtime", "random_batch"]
+__all__ = ["check_feature_store", "check_runtime", "random_batch"]

@@ -145,8 +145,9 @@ def _epoch_seconds(series: pd.Series, column: str, offset: int) -> np.ndarray:
             stamps = pandas.to_datetime(series, utc=True)
         except (ValueError, TypeError) as exc:
             raise InvalidInputError(f"timestamp column {column!r}: {exc}") from exc
-        seconds = stamps.astype("int64").to_numpy() / 1e9
-        seconds[stamps.isna().to_numpy()] = np.nan
+        # Whatever the unit (pandas 3 parses to microseconds): NaT becomes NaN.
+        elapsed = stamps - pandas.Timestamp(0, tz="UTC")
+        seconds = (elapsed / pandas.Timedelta(1, "s")).to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(seconds).any():
         row = offset + int(np.flatnonzero(np.isnan(seconds))[0])
         raise InvalidInputError(f"timestamp column {column!r} row {row} is empty; every row needs a time")

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 
 
-def train_onnx_classifier(folder: Path, n_features: int = 6) -> Path:
+def train_onnx_classifier(folder: Path, n_features: int = 6, seed: int = 0) -> Path:
     """A small gradient-boosted classifier on generated data, exported to ONNX (label + probabilities)."""
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
     from sklearn.datasets import make_classification
     from sklearn.ensemble import GradientBoostingClassifier
 
-    x, y = make_classification(n_samples=200, n_features=n_features, random_state=0)
+    x, y = make_classification(n_samples=200, n_features=n_features, random_state=seed)
     model = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(
         x.astype(np.float32), y
     )

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from inferd.features import materialize, open_feature_store
 
 from inferd.config import FeatureStoreSettings, RegistrySettings
 from inferd.contract import Contract
+from inferd.features import materialize, open_feature_store
 from inferd.registry import Registry
 from inferd.serving.deployment import Deployment
 from inferd.serving.registration import register_model

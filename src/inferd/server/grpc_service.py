@@ -29,7 +29,7 @@ from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
 from inferd.server.inference import PLATFORMS, run_inference
 from inferd.server.rest import EXTENSIONS
 from inferd.serving.manager import ModelManager
-from inferd.serving.model_handle import ModelHandle
+from inferd.serving.served_model import ServedModel
 
 log = logging.getLogger("inferd.server.grpc")
 
@@ -59,8 +59,8 @@ class InferenceServicer(GRPCInferenceServiceServicer):
             handle = self._served(request.name, _version(request.version))
         except InferdError as exc:
             await _abort(context, exc)
-        signature = handle.model.runtime.signature
-        framework = handle.model.version.framework
+        signature = handle.signature
+        framework = handle.framework
         return model_metadata_message(
             handle.name,
             [str(handle.version)],
@@ -128,7 +128,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
             await _abort(context, exc)
         return pb.RepositoryModelUnloadResponse()
 
-    def _served(self, name: str, version: int | None) -> ModelHandle:
+    def _served(self, name: str, version: int | None) -> ServedModel:
         for handle in self._manager.handles():
             if handle.name == name:
                 if version is not None and version != handle.version:
@@ -151,7 +151,7 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: InferdError) 
     await context.abort(code, str(exc))
 
 
-def _fill_statistics(stat: Any, handle: ModelHandle) -> None:
+def _fill_statistics(stat: Any, handle: ServedModel) -> None:
     data = handle.statistics.to_dict()
     stat.name = data["name"]
     stat.version = data["version"]

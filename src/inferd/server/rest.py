@@ -22,7 +22,7 @@ from inferd.protocol import records, v2
 from inferd.server.inference import DEGRADED, PLATFORMS, run_inference
 from inferd.server.openapi import openapi_document
 from inferd.serving.manager import ModelManager
-from inferd.serving.model_handle import ModelHandle
+from inferd.serving.served_model import ServedModel
 
 log = logging.getLogger("inferd.server")
 
@@ -155,12 +155,12 @@ class RestApi:
 
     def _metadata(self, name: str, version: int | None) -> HttpResponse:
         handle = self._served(name, version)
-        signature = handle.model.runtime.signature
+        signature = handle.signature
         return _ok(
             v2.encode_model_metadata(
                 name,
                 [str(handle.version)],
-                PLATFORMS.get(handle.model.version.framework, handle.model.version.framework),
+                PLATFORMS.get(handle.framework, handle.framework),
                 signature.inputs,
                 signature.outputs,
             )
@@ -191,7 +191,7 @@ class RestApi:
             return _ok(b"{}")
         raise NotFoundError(f"no route for {method} /v2/repository/{'/'.join(parts)}")
 
-    def _served(self, name: str, version: int | None) -> ModelHandle:
+    def _served(self, name: str, version: int | None) -> ServedModel:
         for handle in self._manager.handles():
             if handle.name == name:
                 if version is not None and handle.version != version:

@@ -29,9 +29,12 @@ from inferd.errors import (
 )
 from inferd.registry import ModelVersion, Registry
 from inferd.serving.dependencies import Dependencies
+from inferd.serving.graph import GRAPH_FRAMEWORK, load_graph_spec
+from inferd.serving.graph_handle import GraphHandle
 from inferd.serving.loaded_model import load_model
 from inferd.serving.model_handle import ModelHandle
 from inferd.serving.pipeline import InferenceResult
+from inferd.serving.served_model import ServedModel
 from inferd.serving.settings import ServingSettings
 from inferd.tensors import Batch
 
@@ -49,13 +52,13 @@ class ModelState:
 
 
 class ModelManager:
-    """Owns every served :class:`ModelHandle`; the transport-neutral core of a server process."""
+    """Owns every served :class:`ServedModel`; the transport-neutral core of a server process."""
 
     def __init__(self, registry: Registry, settings: ServingSettings) -> None:
         self._registry = registry
         self._settings = settings
-        self._current: dict[str, ModelHandle] = {}
-        self._loading: dict[str, asyncio.Future[ModelHandle]] = {}
+        self._current: dict[str, ServedModel] = {}
+        self._loading: dict[str, asyncio.Future[ServedModel]] = {}
         self._failed: dict[str, str] = {}
         self._explicit: dict[str, str] = {}  # name -> ref, from settings or the repository API
         self._tasks: set[asyncio.Task[None]] = set()
@@ -110,7 +113,7 @@ class ModelManager:
 
     async def get(
         self, name: str, version: int | None = None, *, deadline: float | None = None
-    ) -> ModelHandle:
+    ) -> ServedModel:
         """The handle serving ``name`` (and ``version`` when given), waiting for a load in progress."""
         while True:
             handle = self._current.get(name)
@@ -132,7 +135,7 @@ class ModelManager:
 
     async def infer(
         self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
-    ) -> tuple[ModelHandle, InferenceResult]:
+    ) -> tuple[ServedModel, InferenceResult]:
         """Run ``batch`` through the served version; returns the handle that answered and its outputs."""
         handle = await self.get(name, version, deadline=deadline)
         try:
@@ -146,7 +149,7 @@ class ModelManager:
     def names(self) -> list[str]:
         return sorted(set(self._current) | set(self._loading))
 
-    def handles(self) -> list[ModelHandle]:
+    def handles(self) -> list[ServedModel]:
         return [self._current[name] for name in sorted(self._current)]
 
     def index(self) -> list[ModelState]:
@@ -182,7 +185,7 @@ class ModelManager:
             await asyncio.gather(*pending, return_exceptions=True)
         return started
 
-    async def load(self, name: str, *, deadline: float | None = None) -> ModelHandle:
+    async def load(self, name: str, *, deadline: float | None = None) -> ServedModel:
         """Serve ``name`` (its alias or latest version), loading it now; the repository extension's load."""
         self._explicit[name] = name
         version = await asyncio.to_thread(self._resolve_one, name)
@@ -228,20 +231,21 @@ class ModelManager:
 
     def _begin_load(self, version: ModelVersion) -> None:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[ModelHandle] = loop.create_future()
+        future: asyncio.Future[ServedModel] = loop.create_future()
         self._loading[version.name] = future
         task = asyncio.create_task(self._load(version, future), name=f"inferd-load-{version.ref}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _load(self, version: ModelVersion, future: asyncio.Future[ModelHandle]) -> None:
+    async def _load(self, version: ModelVersion, future: asyncio.Future[ServedModel]) -> None:
         name = version.name
         started = time.perf_counter()
         try:
-            model = await asyncio.to_thread(
-                load_model, self._registry, version.ref, options=self._settings.runtime, warmup=True
-            )
-            handle = self._dependencies.handle_for(model, self._settings.batching_for(name))
+            handle: ServedModel
+            if version.framework == GRAPH_FRAMEWORK:
+                handle = await self._load_graph(version)
+            else:
+                handle = await self._load_model(version.ref)
             await handle.start()
         except (InferdError, OSError, ValueError) as exc:
             log.error("loading %s failed: %s", version.ref, exc)
@@ -265,7 +269,23 @@ class ModelManager:
         if old is not None and old is not handle:
             self._retire(old)
 
-    def _retire(self, handle: ModelHandle) -> None:
+    async def _load_model(self, ref: str) -> ModelHandle:
+        model = await asyncio.to_thread(
+            load_model, self._registry, ref, options=self._settings.runtime, warmup=True
+        )
+        return self._dependencies.handle_for(model, self._settings.batching_for(model.version.name))
+
+    async def _load_graph(self, version: ModelVersion) -> GraphHandle:
+        """Load every node's model (each with its own batcher) and check the graph against them."""
+        path = await asyncio.to_thread(self._registry.fetch, version)
+        spec = load_graph_spec(path)
+        refs = spec.model_refs()
+        handles = await asyncio.gather(*(self._load_model(ref) for ref in refs.values()))
+        nodes = dict(zip(refs, handles, strict=True))
+        spec.check({node: handle.signature for node, handle in nodes.items()})
+        return GraphHandle(version, spec, nodes)
+
+    def _retire(self, handle: ServedModel) -> None:
         task = asyncio.create_task(
             handle.close(self._settings.drain_timeout_s), name=f"inferd-drain-{handle.name}"
         )
@@ -273,7 +293,7 @@ class ModelManager:
         task.add_done_callback(self._tasks.discard)
 
     async def _wait_for_load(
-        self, name: str, loading: asyncio.Future[ModelHandle], deadline: float | None
+        self, name: str, loading: asyncio.Future[ServedModel], deadline: float | None
     ) -> None:
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:

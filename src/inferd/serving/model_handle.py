@@ -20,7 +20,7 @@ from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
 from inferd.serving.pipeline import InferenceResult, Pipeline
 from inferd.serving.statistics import ModelStatistics
-from inferd.tensors import Batch, batch_rows
+from inferd.tensors import Batch, Signature, batch_rows
 
 
 class ModelHandle:
@@ -52,6 +52,15 @@ class ModelHandle:
     @property
     def version(self) -> int:
         return self.model.version.version
+
+    @property
+    def signature(self) -> Signature:
+        """What the model takes and gives (standard OIP clients send these tensors)."""
+        return self.model.runtime.signature
+
+    @property
+    def framework(self) -> str:
+        return self.model.version.framework
 
     async def start(self) -> None:
         await self._batcher.start()

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from inferd.contract import Contract
-from inferd.errors import InvalidInputError
+from inferd.errors import InvalidInputError, NotFoundError
 from inferd.registry import Lineage, ModelVersion, Registry, TransferProgress
 from inferd.runtimes import RuntimeOptions, detect_framework, load_runtime
 from inferd.serving.deployment import Deployment
+from inferd.serving.graph import GRAPH_FRAMEWORK, load_graph_spec
 from inferd.tensors import Signature
 
 
@@ -38,7 +39,9 @@ def register_model(
     """Check that ``path`` loads as ``framework`` and register it as the next version of ``name``."""
     if not path.exists():
         raise InvalidInputError(f"{path}: no such file or folder")
-    framework = framework or detect_framework(path)
+    framework = framework or (GRAPH_FRAMEWORK if _is_graph_file(path) else detect_framework(path))
+    if framework == GRAPH_FRAMEWORK:
+        return _register_graph(registry, name, path, metadata, lineage, created_by, progress)
     fallback = contract.signature() if contract is not None else None
     runtime = load_runtime(path, framework, signature=fallback, options=options)
     if contract is None:
@@ -100,3 +103,37 @@ def check_deployment_fits(deployment: Deployment, contract: Contract, path: Path
     folder = path if path.is_dir() else path.parent
     build_steps(deployment.preprocess, artifact_dir=folder)
     build_steps(deployment.postprocess, artifact_dir=folder)
+
+
+def _is_graph_file(path: Path) -> bool:
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        return False
+    head = path.read_text(errors="replace")[:4096]
+    return any(line.startswith("graph:") for line in head.splitlines())
+
+
+def _register_graph(
+    registry: Registry,
+    name: str,
+    path: Path,
+    metadata: Mapping[str, Any] | None,
+    lineage: Lineage | None,
+    created_by: str | None,
+    progress: TransferProgress | None,
+) -> ModelVersion:
+    """A graph is registered as its YAML; every node's model must already be registered."""
+    spec = load_graph_spec(path)
+    for node, ref in spec.model_refs().items():
+        try:
+            registry.resolve(ref)
+        except NotFoundError as exc:
+            raise NotFoundError(f"graph node {node!r}: {exc}") from exc
+    return registry.register(
+        name,
+        path,
+        framework=GRAPH_FRAMEWORK,
+        metadata=dict(metadata or {}),
+        lineage=lineage,
+        created_by=created_by,
+        progress=progress,
+    )

@@ -10,4 +10,7 @@ against the models' signatures, and :class:`Graph` runs it.
 from inferd.serving.graph.graph import Graph, NodeCall
 from inferd.serving.graph.spec import GraphSpec, load_graph_spec
 
-__all__ = ["Graph", "GraphSpec", "NodeCall", "load_graph_spec"]
+#: The framework name a registered graph version carries.
+GRAPH_FRAMEWORK = "graph"
+
+__all__ = ["GRAPH_FRAMEWORK", "Graph", "GraphSpec", "NodeCall", "load_graph_spec"]

@@ -1,0 +1,33 @@
+"""What the manager serves under a name: a single model version or a graph of them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from inferd.serving.pipeline import InferenceResult
+from inferd.serving.statistics import ModelStatistics
+from inferd.tensors import Batch, Signature
+
+
+class ServedModel(Protocol):
+    """The face every served version shows the manager and the edge."""
+
+    statistics: ModelStatistics
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def signature(self) -> Signature: ...
+
+    @property
+    def framework(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self, timeout_s: float = 10.0) -> None: ...
+
+    async def infer(self, batch: Batch, *, deadline: float | None = None) -> InferenceResult: ...

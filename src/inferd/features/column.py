@@ -88,30 +88,21 @@ def _encode_object(value: Any) -> str | None:
 
 def decode(texts: Sequence[Text | None], dtype: str) -> np.ndarray:
     """A column of ``dtype`` from stored texts; ``None`` is a missing value (see the module doc)."""
-    missing = np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
     target = np.dtype(dtype)
+    n = len(texts)
+    has_gaps = None in texts
     if target.kind == "O":
-        return np.array([_text(t) if t is not None else None for t in texts], dtype=object)
+        return np.array([None if t is None else _text(t) for t in texts], dtype=object)
     if target.kind == "b":
-        flags = np.array([t in (b"1", "1") for t in texts], dtype=bool)
-        if missing.any():
-            out = flags.astype(object)
-            out[missing] = None
-            return out
-        return flags
+        flags = [None if t is None else _text(t) == "1" for t in texts]
+        return np.array(flags, dtype=object if has_gaps else bool)
     if target.kind in _TICK_KINDS:
-        ticks = _parse(texts, missing, np.dtype(np.int64), str(_INT64_MIN))
-        return ticks.view(target)
-    if target.kind in "iu" and missing.any():
-        target = np.dtype(np.float64)
-    return _parse(texts, missing, target, "nan")
-
-
-def _parse(texts: Sequence[Text | None], missing: np.ndarray, target: np.dtype[Any], fill: str) -> np.ndarray:
-    if not len(texts):
-        return np.empty(0, dtype=target)
-    filled = [fill if t is None else _text(t) for t in texts]
-    return np.array(filled, dtype=str).astype(target)
+        ticks = (_INT64_MIN if t is None else int(t) for t in texts)
+        return np.fromiter(ticks, dtype=np.int64, count=n).view(target)
+    if target.kind == "f" or has_gaps:
+        floats = (math.nan if t is None else float(t) for t in texts)
+        return np.fromiter(floats, dtype=target if target.kind == "f" else np.float64, count=n)
+    return np.fromiter(map(int, texts), dtype=target, count=n)  # type: ignore[arg-type]
 
 
 def _text(value: Text) -> str:

@@ -64,20 +64,35 @@ class FeastFeatureStore:
         )
 
     def put(self, entity: str, keys: np.ndarray, values: Batch, event_time_s: np.ndarray) -> int:
-        pandas = require("pandas", "feast")
         times = np.asarray(event_time_s, dtype=np.float64)
-        stored = self.get(entity, keys, list(values)) if values else None
-        newer = np.ones(len(times), dtype=bool) if stored is None else ~(stored.event_time_s > times)
         by_view: dict[str, dict[str, np.ndarray]] = {}
         for name, array in values.items():
             view, _, feature = self._ref(name).partition(":")
-            by_view.setdefault(view, {})[feature] = np.asarray(array)[newer]
+            by_view.setdefault(view, {})[feature] = np.asarray(array)
+        written = np.zeros(len(times), dtype=bool)
         for view, columns in by_view.items():
-            field = self._call(lambda v=view: self._feast().get_feature_view(v).batch_source.timestamp_field)
-            frame = pandas.DataFrame({entity: np.asarray(keys)[newer], **columns})
-            frame[field or "event_timestamp"] = pandas.to_datetime(times[newer], unit="s", utc=True)
-            self._call(lambda v=view, f=frame: self._feast().write_to_online_store(v, f))
-        return int(newer.sum())
+            written |= self._put_view(entity, view, np.asarray(keys), columns, times)
+        return int(written.sum())
+
+    def _put_view(
+        self, entity: str, view: str, keys: np.ndarray, columns: dict[str, np.ndarray], times: np.ndarray
+    ) -> np.ndarray:
+        """Write one feature view's rows that are not older than the stored ones; Feast needs every
+        feature of the view in a write, so the ones not given keep their stored values."""
+        pandas = require("pandas", "feast")
+        definition = self._call(lambda: self._feast().get_feature_view(view))
+        every = [field.name for field in definition.features]
+        stored = self.get(entity, keys, [f"{view}:{name}" for name in every])
+        newer = ~(stored.event_time_s > times)
+        frame = pandas.DataFrame({entity: keys[newer]})
+        for name in every:
+            column = columns.get(name, stored.values[f"{view}:{name}"])
+            frame[name] = column[newer]
+        timestamp_field = definition.batch_source.timestamp_field or "event_timestamp"
+        frame[timestamp_field] = pandas.to_datetime(times[newer], unit="s", utc=True)
+        if len(frame):
+            self._call(lambda: self._feast().write_to_online_store(view, frame))
+        return np.asarray(newer, dtype=bool)
 
     def feature_dtypes(self, entity: str) -> dict[str, str]:
         """``view:feature`` -> Feast type name, for every feature view keyed by ``entity``."""

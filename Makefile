@@ -50,6 +50,9 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/register_stream.py
 	$(BIN)/python benchmarks/batching.py
+	$(BIN)/python benchmarks/features_lookup.py
+	$(BIN)/python benchmarks/pipeline_steps.py
+	$(BIN)/python benchmarks/prediction_cache.py
 	$(BIN)/python benchmarks/serving/run.py --peers
 
 clean:

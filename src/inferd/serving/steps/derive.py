@@ -1,0 +1,41 @@
+"""Derive: a new (or replaced) field computed from an expression over the batch's fields.
+
+``{step: derive, name: bmi, expr: "weight / (height / 100) ** 2", dtype: float32}``;
+the language is described in :mod:`inferd.serving.steps.expression`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inferd.serving.steps.expression import Expression
+from inferd.serving.steps.step_config import StepConfig
+from inferd.tensors import Batch, batch_rows
+
+
+class Derive:
+    """Field ``target`` set to ``expression`` evaluated on the whole batch."""
+
+    def __init__(self, name: str, target: str, expression: Expression, dtype: np.dtype | None) -> None:
+        self.name = name
+        self._target = target
+        self._expression = expression
+        self._dtype = dtype
+
+    def __call__(self, batch: Batch) -> Batch:
+        result = np.asarray(self._expression(batch))
+        if result.ndim == 0:  # an expression of constants only: one value for every row
+            result = np.full(batch_rows(batch), result)
+        if self._dtype is not None and result.dtype != self._dtype:
+            result = result.astype(self._dtype)
+        out = dict(batch)
+        out[self._target] = result
+        return out
+
+
+def build_derive(config: StepConfig) -> Derive:
+    config.check_keys({"name", "expr", "dtype"})
+    target = config.string("name")
+    expression = Expression(config.string("expr"), config.label)
+    dtype = config.dtype("dtype") if "dtype" in config.params else None
+    return Derive(config.label, target, expression, dtype)

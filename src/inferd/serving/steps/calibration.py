@@ -61,7 +61,7 @@ class Round:
     def __call__(self, batch: Batch) -> Batch:
         out = dict(batch)
         for output in self._outputs:
-            out[output] = np.round(numeric_field(batch, output, self.name), self._decimals)
+            out[output] = numeric_field(batch, output, self.name).round(self._decimals)
         return out
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from inferd.errors import InvalidInputError
+from inferd.serving.steps.operand import Operand
 from inferd.serving.steps.step import field_of, first_row, numeric_field, shown
 from inferd.serving.steps.step_config import Scalar, StepConfig
 from inferd.tensors import Batch
@@ -54,9 +55,8 @@ _NONE = np.array(None, dtype=object)
 def _missing(values: np.ndarray) -> np.ndarray | None:
     """Where ``values`` are missing, or ``None`` when none can be (no NaN in a float array, an int dtype)."""
     if values.dtype.kind == "f":
-        # NaN propagates through the minimum, so one reduction tells whether a mask is needed at all.
-        has_nan = values.size and np.isnan(np.minimum.reduce(values, axis=None))
-        return np.isnan(values) if has_nan else None
+        is_nan = np.isnan(values)
+        return is_nan if np.count_nonzero(is_nan) else None
     if values.dtype.kind == "O":
         missing: np.ndarray = np.equal(values, _NONE) | np.not_equal(values, values)
         return missing
@@ -69,18 +69,19 @@ class Clip:
     def __init__(self, name: str, fields: tuple[str, ...], low: float | None, high: float | None) -> None:
         self.name = name
         self._fields = fields
-        self._low = low
-        self._high = high
+        self._low = None if low is None else Operand(low)
+        self._high = None if high is None else Operand(high)
 
     def __call__(self, batch: Batch) -> Batch:
         out = dict(batch)
         for field in self._fields:
             values = numeric_field(batch, field, self.name)
+            dtype = values.dtype
             if self._low is not None:
-                values = np.maximum(values, self._low)
+                values = np.maximum(values, self._low.like(dtype))
             if self._high is not None:
-                values = np.minimum(values, self._high)
-            out[field] = values
+                values = np.minimum(values, self._high.like(dtype))
+            out[field] = values.astype(dtype) if dtype.kind == "f" and values.dtype != dtype else values
         return out
 
 

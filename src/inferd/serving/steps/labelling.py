@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from inferd.errors import InvalidInputError
+from inferd.serving.steps.operand import Operand
 from inferd.serving.steps.step import numeric_field, scores_of
 from inferd.serving.steps.step_config import StepConfig
 from inferd.tensors import Batch
@@ -26,15 +27,15 @@ class Threshold:
         self.name = name
         self._output = output
         self._column = column
-        self._threshold = threshold
+        self._threshold = Operand(threshold)
         self._labels = labels
         self._target = target
 
     def __call__(self, batch: Batch) -> Batch:
         scores = scores_of(batch, self._output, self._column, self.name)
-        is_positive = scores >= self._threshold
+        is_positive = np.greater_equal(scores, self._threshold.like(scores.dtype))
         out = dict(batch)
-        out[self._target] = self._labels[is_positive.view(np.uint8)]
+        out[self._target] = self._labels.take(is_positive)
         return out
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from inferd.errors import InvalidInputError
+from inferd.serving.steps.operand import Operand
 from inferd.serving.steps.step import numeric_field
 from inferd.serving.steps.step_config import StepConfig
 from inferd.tensors import Batch
-
-Param = float | np.ndarray
 
 
 class AffineStep:
     """``(x - offset) / divisor`` on each field, keeping float inputs' dtype."""
 
-    def __init__(self, name: str, plan: tuple[tuple[str, Param, Param], ...]) -> None:
+    def __init__(self, name: str, plan: tuple[tuple[str, Operand, Operand], ...]) -> None:
         self.name = name
         self._plan = plan
 
@@ -30,20 +29,16 @@ class AffineStep:
         for field, offset, divisor in self._plan:
             values = numeric_field(batch, field, self.name)
             try:
-                result = (values - offset) / divisor
+                result = (values - offset.like(values.dtype)) / divisor.like(values.dtype)
             except ValueError as exc:
                 raise InvalidInputError(
                     f"{self.name}: field {field!r} of shape {values.shape} does not fit the step's "
-                    f"parameters of shape {np.shape(offset)}"
+                    f"parameters of shape {offset.shape}"
                 ) from exc
             if values.dtype.kind == "f" and result.dtype != values.dtype:
                 result = result.astype(values.dtype)
             out[field] = result
         return out
-
-
-def _param(value: float | tuple[float, ...]) -> Param:
-    return np.asarray(value, dtype=np.float64) if isinstance(value, tuple) else value
 
 
 def build_standardize(config: StepConfig) -> AffineStep:
@@ -55,7 +50,7 @@ def build_standardize(config: StepConfig) -> AffineStep:
         if min(std if isinstance(std, tuple) else (std,)) <= 0:
             raise config.error("std", f"must be positive, got {std!r} (a constant feature is scaled by 1)")
     plan = tuple(
-        (field, _param(mean), _param(std)) for field, mean, std in zip(fields, means, stds, strict=True)
+        (field, Operand(mean), Operand(std)) for field, mean, std in zip(fields, means, stds, strict=True)
     )
     return AffineStep(config.label, plan)
 
@@ -73,5 +68,5 @@ def build_scale(config: StepConfig) -> AffineStep:
                 "max", f"must be above 'min' for field {field!r}, got min {low!r} max {high!r}"
             )
         span = high_array - low_array
-        plan.append((field, _param(low), span if span.ndim else float(span)))
+        plan.append((field, Operand(low), Operand(span.item() if span.ndim == 0 else tuple(span.tolist()))))
     return AffineStep(config.label, tuple(plan))

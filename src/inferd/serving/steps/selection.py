@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from inferd.errors import InvalidInputError
 from inferd.serving.steps.step import field_of
 from inferd.serving.steps.step_config import StepConfig
@@ -37,24 +39,27 @@ class Select:
 
 
 class Rename:
-    """Fields renamed ``{old: new}``; the others are kept. Renames happen at once, so swaps work."""
+    """Fields renamed ``{old: new}``, all at once (so swaps work); renamed fields move to the end."""
 
     def __init__(self, name: str, mapping: Mapping[str, str]) -> None:
         self.name = name
         self._mapping = dict(mapping)
 
     def __call__(self, batch: Batch) -> Batch:
-        for old in self._mapping:
-            field_of(batch, old, self.name)
-        out = {field: values for field, values in batch.items() if field not in self._mapping}
+        out = dict(batch)
+        moved = {new: self._take(out, batch, old) for old, new in self._mapping.items()}
         for old, new in self._mapping.items():
             if new in out:
                 raise InvalidInputError(
                     f"{self.name}: renaming {old!r} to {new!r} would overwrite the field {new!r}; "
                     f"drop or rename {new!r} first"
                 )
-            out[new] = batch[old]
+        out.update(moved)
         return out
+
+    def _take(self, out: Batch, batch: Batch, old: str) -> np.ndarray:
+        values = out.pop(old, None)
+        return field_of(batch, old, self.name) if values is None else values
 
 
 def build_drop(config: StepConfig) -> Drop:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -133,3 +134,23 @@ def test_a_closed_cache_answers_misses(cache: RedisCache) -> None:
     cache.put_many(keys, [row(0.5)])
     cache.close()
     assert cache.get_many(keys) == [None]
+
+
+def test_a_mute_redis_costs_one_socket_timeout_then_nothing() -> None:
+    with socket.socket() as mute:  # accepts connections (the kernel's backlog) and never answers
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        port = mute.getsockname()[1]
+        cache = RedisCache(f"redis://127.0.0.1:{port}/0", ttl_s=30, timeout_s=0.1)
+        keys = row_keys("m:1", {"x": np.zeros((1, 2))})
+        started = time.perf_counter()
+        assert cache.get_many(keys) == [None]
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        assert cache.get_many(keys) == [None]  # resting: no socket at all
+        cache.put_many(keys, [row(0.5)])
+        again_s = time.perf_counter() - started
+        cache.close()
+    assert 0.05 < first_s < 1.0
+    assert again_s < 0.01
+    assert cache.stats.errors == 1

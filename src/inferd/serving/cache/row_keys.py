@@ -1,9 +1,10 @@
 """Prediction cache keys: one canonical hash per row of a model's inputs.
 
 A row's key is a 16-byte BLAKE2b digest of the model version's ref, then, for
-each input in sorted name order, its name, dtype and per-row shape (hashed once
-per call), then the row's bytes. Fixed-width arrays are hashed from their
-memory in native byte order, all inputs of a row in one update; object and
+each input in sorted name order, its name, dtype (kind and item size; the full
+description for dates and structured types) and per-row shape (hashed once per
+call), then the row's bytes. Fixed-width arrays are hashed straight from their
+memory in native byte order, with no per-element Python; object and
 string arrays (``O``, ``U``, ``S``) are hashed element by element in the
 canonical form of :mod:`inferd.serving.cache.object_values`, so the same
 strings give the same key whichever array kind carries them. The same values
@@ -45,7 +46,7 @@ def row_keys(version_ref: str, batch: Batch) -> list[bytes]:
         array = batch[name]
         if array.dtype.kind in _TEXT_KINDS:
             header.append(f"{len(name)}:{name}:text:{_row_shape(array)}")
-            texts.append((name, array.reshape(n_rows, -1) if array.ndim != 2 else array))
+            texts.append((name, array if array.ndim == 2 else array.reshape(n_rows, array[:1].size)))
             continue
         if not array.dtype.isnative:
             array = array.astype(array.dtype.newbyteorder("="))

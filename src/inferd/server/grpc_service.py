@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 
 import inferd
-from inferd.errors import InferdError, NotFoundError, VersionNotFoundError
+from inferd.errors import InferdError, VersionNotFoundError
 from inferd.protocol.grpc import (
     model_metadata_message,
     pb,
@@ -46,7 +46,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def ModelReady(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            self._served(request.name, _version(request.version))
+            self._manager.served(request.name, _version(request.version))
         except InferdError:
             return pb.ModelReadyResponse(ready=False)
         return pb.ModelReadyResponse(ready=True)
@@ -56,7 +56,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def ModelMetadata(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            handle = self._served(request.name, _version(request.version))
+            handle = self._manager.served(request.name, _version(request.version))
         except InferdError as exc:
             await _abort(context, exc)
         signature = handle.signature
@@ -90,7 +90,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
     async def ModelStatistics(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
             handles = (
-                [self._served(request.name, _version(request.version))]
+                [self._manager.served(request.name, _version(request.version))]
                 if request.name
                 else self._manager.handles()
             )
@@ -127,14 +127,6 @@ class InferenceServicer(GRPCInferenceServiceServicer):
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelUnloadResponse()
-
-    def _served(self, name: str, version: int | None) -> ServedModel:
-        for handle in self._manager.handles():
-            if handle.name == name:
-                if version is not None and version != handle.version:
-                    raise VersionNotFoundError(f"model {name!r} version {version} is not served here")
-                return handle
-        raise NotFoundError(f"model {name!r} is not served here")
 
 
 def _version(text: str) -> int | None:

@@ -22,7 +22,6 @@ from inferd.protocol import records, v2
 from inferd.server.inference import DEGRADED, PLATFORMS, run_inference
 from inferd.server.openapi import openapi_document
 from inferd.serving.manager import ModelManager
-from inferd.serving.served_model import ServedModel
 
 log = logging.getLogger("inferd.server")
 
@@ -154,7 +153,7 @@ class RestApi:
         return _ok(encoded)
 
     def _metadata(self, name: str, version: int | None) -> HttpResponse:
-        handle = self._served(name, version)
+        handle = self._manager.served(name, version)
         signature = handle.signature
         return _ok(
             v2.encode_model_metadata(
@@ -167,7 +166,7 @@ class RestApi:
         )
 
     def _stats(self, name: str | None, version: int | None) -> HttpResponse:
-        handles = [self._served(name, version)] if name is not None else self._manager.handles()
+        handles = [self._manager.served(name, version)] if name is not None else self._manager.handles()
         return _ok(orjson.dumps({"model_stats": [h.statistics.to_dict() for h in handles]}))
 
     async def _repository(self, method: str, parts: list[str]) -> HttpResponse:
@@ -191,22 +190,9 @@ class RestApi:
             return _ok(b"{}")
         raise NotFoundError(f"no route for {method} /v2/repository/{'/'.join(parts)}")
 
-    def _served(self, name: str, version: int | None) -> ServedModel:
-        for handle in self._manager.handles():
-            if handle.name == name:
-                if version is not None and handle.version != version:
-                    raise VersionNotFoundError(
-                        f"model {name!r} version {version} is not served here "
-                        f"(serving version {handle.version})"
-                    )
-                return handle
-        raise NotFoundError(
-            f"model {name!r} is not served here (serving: {', '.join(self._manager.names()) or 'none'})"
-        )
-
     def _is_model_ready(self, name: str, version: int | None) -> bool:
         try:
-            self._served(name, version)
+            self._manager.served(name, version)
         except NotFoundError:
             return False
         return True

@@ -123,15 +123,9 @@ class ModelManager:
             if loading is None:
                 break
             await self._wait_for_load(name, loading, deadline)
-        if handle is not None:
-            raise VersionNotFoundError(
-                f"model {name!r} version {version} is not served here (serving version {handle.version})"
-            )
-        if name in self._failed:
+        if handle is None and name in self._failed:
             raise UnavailableError(f"model {name!r} failed to load: {self._failed[name]}")
-        raise ModelNotFoundError(
-            f"model {name!r} is not served here (serving: {', '.join(self.names()) or 'none'})"
-        )
+        return self.served(name, version)
 
     async def infer(
         self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
@@ -145,6 +139,19 @@ class ModelManager:
             if current is None or current is handle or version is not None:
                 raise
             return current, await current.infer(batch, deadline=deadline)  # raced a swap
+
+    def served(self, name: str, version: int | None = None) -> ServedModel:
+        """The version serving ``name`` now (no waiting for a load); NotFoundError naming what is served."""
+        handle = self._current.get(name)
+        if handle is None:
+            raise ModelNotFoundError(
+                f"model {name!r} is not served here (serving: {', '.join(self.names()) or 'none'})"
+            )
+        if version is not None and handle.version != version:
+            raise VersionNotFoundError(
+                f"model {name!r} version {version} is not served here (serving version {handle.version})"
+            )
+        return handle
 
     def names(self) -> list[str]:
         return sorted(set(self._current) | set(self._loading))

@@ -142,3 +142,29 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
     result = subprocess.run([str(script), "models", "list"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "no models registered yet" in result.stdout
+
+
+def test_predict_runs_the_versions_deployment_steps(inferd: Inferd, model_dir: Path, tmp_path: Path) -> None:
+    deployment = tmp_path / "deploy.yaml"
+    deployment.write_text("postprocess:\n  - {step: rename, mapping: {label: species}}\n")
+    code, _, err = inferd(
+        "models", "register", "iris", str(model_dir / "iris.skops"), "--deployment", str(deployment)
+    )
+    assert code == 0, err
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(IRIS_ROWS))
+    code, out, err = inferd("predict", "iris", "--input", str(rows), "--json")
+    assert code == 0, err
+    assert [json.loads(line)["species"] for line in out.strip().splitlines()] == [0, 2]
+
+
+def test_a_deployment_naming_an_unknown_step_is_refused(
+    inferd: Inferd, model_dir: Path, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "deploy.yaml"
+    deployment.write_text("postprocess:\n  - {step: sparkle}\n")
+    code, _, err = inferd(
+        "models", "register", "iris", str(model_dir / "iris.skops"), "--deployment", str(deployment)
+    )
+    assert code == 1
+    assert "sparkle" in err

@@ -60,10 +60,11 @@ def register_demo_models(registry: Registry) -> None:
 def score_demo_models(registry: Registry) -> None:
     from inferd.demo import demo_sample
     from inferd.serving.loaded_model import load_model
+    from inferd.serving.one_shot import predict_in_process
 
     for name in DEMO_MODELS:
         model = load_model(registry, f"{name}@production")
-        render_rows(model.version.ref, output_rows(model.predict(demo_sample(name))))
+        render_rows(model.version.ref, output_rows(predict_in_process(model, demo_sample(name)).outputs))
 
 
 def serve_demo(*, http_port: int, grpc_port: int) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from inferd.cli.console import RichTransferProgress, console
+from inferd.cli.console import RichTransferProgress, console, err_console
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,14 +39,17 @@ def predict(
     from inferd.registry import Registry
     from inferd.runtimes import RuntimeOptions
     from inferd.serving.loaded_model import load_model
+    from inferd.serving.one_shot import predict_in_process
 
     frame = read_table(input_path)
     with Registry.open() as registry:
         model = load_model(
             registry, ref, options=RuntimeOptions(trust_pickle=trust_pickle), progress=RichTransferProgress()
         )
-    outputs = model.predict(frame_to_batch(frame))
-    rows = output_rows(outputs)
+    result = predict_in_process(model, frame_to_batch(frame))
+    for reason in result.degraded:
+        err_console.print(f"[yellow]degraded:[/] {reason}", highlight=False)
+    rows = output_rows(result.outputs)
     if as_json:
         for row in rows:
             console.print(json.dumps(row), highlight=False, markup=False, soft_wrap=True)

@@ -36,9 +36,11 @@ class LoadedModel:
         return self.path if self.path.is_dir() else self.path.parent
 
     def predict(self, batch: Batch) -> Batch:
-        """Validate ``batch`` against the contract and run the model on it."""
-        checked = self.contract.check(batch)
-        return self.runtime.predict(self.contract.to_model_inputs(checked))
+        """Check ``batch`` against the contract and run the bare model on it (no deployment steps).
+
+        The whole pipeline, as a server runs it, is :func:`inferd.serving.one_shot.predict_in_process`.
+        """
+        return self.runtime.predict(self.contract.prepare(batch))
 
 
 def load_model(

@@ -26,6 +26,7 @@ demo: $(VENV)/.demo-installed
 
 test: $(VENV)/.test-installed
 	bash scripts/ensure-services.sh
+	bash scripts/ensure-tools.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from inferd.cli import alias, contract, features, models, predict, serve
+from inferd.cli import alias, contract, features, models, predict, serve, slo
 from inferd.cli.console import fail
 from inferd.errors import InferdError
 
@@ -29,6 +29,7 @@ app.add_command(models.app, "models")
 app.add_command(alias.app, "alias")
 app.add_command(contract.app, "contract")
 app.add_command(features.app, "features")
+app.add_command(slo.app, "slo")
 app.add_command(predict.predict)
 app.add_command(serve.serve)
 app.add_command(serve.reload)

@@ -1,0 +1,1 @@
+"""Telemetry: metrics, tracing, the prediction log and service-level objectives."""

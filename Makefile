@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/lock.txt
 # Raise this when coverage goes up; never lower it.
-COVERAGE_MIN := 90
+COVERAGE_MIN := 92
 
 .PHONY: demo test lint typecheck lock bench clean
 

@@ -23,6 +23,7 @@ from inferd.serving.deployment import Deployment
 from inferd.serving.registration import register_model
 from tests.models import train_onnx_classifier
 from tests.server.fixtures import http, http_json, start_server
+from tests.server.test_metrics import scrape, value
 from tests.services import free_port
 
 FIELDS = [f"f{i}" for i in range(6)]
@@ -101,6 +102,15 @@ def test_features_are_looked_up_by_key_and_steps_run_around_the_model(
         assert status == 400
         assert "row 1" in body["error"]
         assert "zz" in body["error"]
+        # What an operator sees of it: the cache, the features, each stage.
+        samples = scrape(server)
+        assert value(samples, "inferd_cache_lookups_total", model="scored", result="miss") == 2
+        assert value(samples, "inferd_cache_lookups_total", model="scored", result="hit") == 2
+        # The unknown key: counted on the first field judged, which refuses the request.
+        assert value(samples, "inferd_feature_fallbacks_total", model="scored", reason="missing") == 1
+        assert value(samples, "inferd_feature_age_seconds_count", model="scored", feature="f0") == 3
+        for stage in ("features", "validate", "cache", "queue", "model", "postprocess"):
+            assert value(samples, "inferd_stage_duration_seconds_count", model="scored", stage=stage) >= 1
     finally:
         assert server.stop() == 0
 
@@ -191,6 +201,7 @@ def test_a_redis_outage_degrades_answers_then_they_recover(
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, check=False)
         time.sleep(2.0)
         during = Counter(outcomes)
+        breaker_during = value(scrape(server), "inferd_circuit_breaker_state", dependency="feature-store")
         start_redis(port, folder)
         store = open_feature_store(url)
         materialize(store, customers(), entity="customer_id", timestamp_column="event_time")
@@ -200,9 +211,14 @@ def test_a_redis_outage_degrades_answers_then_they_recover(
         for thread in threads:
             thread.join(15)
         after = outcomes - during
+        samples = scrape(server)
     finally:
         stop.set()
         assert server.stop() == 0
+    assert breaker_during in (1, 2)  # open, or half-open and probing
+    assert value(samples, "inferd_circuit_breaker_state", dependency="feature-store") == 0
+    assert value(samples, "inferd_degraded_responses_total", model="resilient") == outcomes["200:degraded"]
+    assert value(samples, "inferd_feature_fallbacks_total", model="resilient", reason="unavailable") > 0
     assert set(outcomes) <= {"200:fresh", "200:degraded", "slow"}, outcomes
     assert outcomes["slow"] == 0
     assert during["200:degraded"] > 0

@@ -89,6 +89,13 @@ if TYPE_CHECKING:
     metavar="MODEL:KEY=VALUE[,KEY=VALUE]",
     help="Per-model batching, e.g. iris:max_batch_size=8,max_delay_us=500 or slow:enabled=false. Repeatable.",
 )
+@click.option("--no-metrics", "no_metrics", is_flag=True, help="Do not serve /metrics.")
+@click.option(
+    "--price-per-replica-hour",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Dollars one replica costs per hour: turns on the cost-per-inference gauge.",
+)
 def serve(
     models: tuple[str, ...],
     host: str,
@@ -107,6 +114,8 @@ def serve(
     threads: int,
     trust_pickle: bool,
     model_batching: tuple[str, ...],
+    no_metrics: bool,
+    price_per_replica_hour: float | None,
 ) -> None:
     """Serve models over the Open Inference Protocol (REST and gRPC) and the records API."""
     from inferd.batching import BatchingSettings
@@ -114,6 +123,7 @@ def serve(
     from inferd.server.runner import serve as run_server
     from inferd.server.settings import Configuration, ServerSettings
     from inferd.serving.settings import ServingSettings
+    from inferd.telemetry.metrics import MetricsSettings
 
     batching = BatchingSettings(
         enabled=not no_batching,
@@ -139,6 +149,7 @@ def serve(
             default_timeout_s=timeout_s,
             watch_interval_s=watch_interval_s,
         ),
+        metrics=MetricsSettings(enabled=not no_metrics, price_per_replica_hour=price_per_replica_hour),
     )
     grpc = f", gRPC on {host}:{grpc_port}" if grpc_port else ""
     console.print(f"inferd serving on http://{host}:{http_port}{grpc} ({workers} worker(s))", highlight=False)

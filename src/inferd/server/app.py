@@ -16,12 +16,16 @@ from typing import Any
 
 import grpc
 
+import inferd
 from inferd.errors import PayloadTooLargeError
 from inferd.registry import Registry
 from inferd.server import grpc_service
+from inferd.server.inference_service import InferenceService
+from inferd.server.metrics_sampler import MetricsSampler
 from inferd.server.rest import HttpResponse, RestApi, error_response
 from inferd.server.settings import Configuration
 from inferd.serving.manager import ModelManager
+from inferd.telemetry.metrics.server_metrics import ServerMetrics
 
 log = logging.getLogger("inferd.server")
 
@@ -36,6 +40,8 @@ class InferdApp:
         self._manager: ModelManager | None = None
         self._api: RestApi | None = None
         self._grpc: grpc.aio.Server | None = None
+        self._metrics: ServerMetrics | None = None
+        self._sampler: MetricsSampler | None = None
 
     # -- lifecycle (granian calls these with the worker's loop, before and after serving) -----
 
@@ -48,9 +54,15 @@ class InferdApp:
     async def start(self) -> None:
         configuration = self._configuration
         self._registry = Registry.open(configuration.registry)
-        self._manager = ModelManager(self._registry, configuration.serving)
-        self._api = RestApi(self._manager)
+        if configuration.metrics.enabled:
+            self._metrics = ServerMetrics(configuration.metrics, inferd_version=inferd.__version__)
+        self._manager = ModelManager(self._registry, configuration.serving, metrics=self._metrics)
+        service = InferenceService(self._manager, metrics=self._metrics)
+        self._api = RestApi(service)
         await self._manager.start()
+        if self._metrics is not None:
+            self._sampler = MetricsSampler(self._metrics, service)
+            self._sampler.start()
         if configuration.server.grpc_port:
             self._grpc = grpc.aio.server(
                 options=[
@@ -59,7 +71,7 @@ class InferdApp:
                     ("grpc.max_send_message_length", configuration.server.max_body_bytes),
                 ]
             )
-            grpc_service.add_to_server(self._grpc, self._manager)
+            grpc_service.add_to_server(self._grpc, service)
             self._grpc.add_insecure_port(f"{configuration.server.host}:{configuration.server.grpc_port}")
             await self._grpc.start()
 
@@ -70,6 +82,10 @@ class InferdApp:
             await self._manager.close()
         if self._registry is not None:
             self._registry.close()
+        if self._sampler is not None:
+            await self._sampler.close()
+        if self._metrics is not None:
+            self._metrics.close()
 
     # -- requests ---------------------------------------------------------------------------
 

@@ -26,17 +26,18 @@ from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
     GRPCInferenceServiceServicer,
     add_GRPCInferenceServiceServicer_to_server,
 )
-from inferd.server.inference import PLATFORMS, run_inference
+from inferd.server.inference import PLATFORMS
+from inferd.server.inference_service import InferenceService
 from inferd.server.rest import EXTENSIONS
-from inferd.serving.manager import ModelManager
 from inferd.serving.served_model import ServedModel
 
 log = logging.getLogger("inferd.server.grpc")
 
 
 class InferenceServicer(GRPCInferenceServiceServicer):
-    def __init__(self, manager: ModelManager) -> None:
-        self._manager = manager
+    def __init__(self, service: InferenceService) -> None:
+        self._service = service
+        self._manager = service.manager
 
     async def ServerLive(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         return pb.ServerLiveResponse(live=True)
@@ -71,14 +72,12 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            decoded = request_from_message(request)
-            remaining = context.time_remaining()
-            response = await run_inference(
-                self._manager,
+            response = await self._service.infer(
+                "grpc",
                 request.model_name,
                 _version(request.model_version),
-                decoded,
-                client_timeout_s=remaining,
+                lambda: request_from_message(request),
+                client_timeout_s=context.time_remaining(),
             )
             return response_to_message(response)
         except InferdError as exc:
@@ -160,5 +159,5 @@ def _fill_statistics(stat: Any, handle: ServedModel) -> None:
             getattr(batch, key).ns = entry[key]["ns"]
 
 
-def add_to_server(server: grpc.aio.Server, manager: ModelManager) -> None:
-    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(manager), server)  # type: ignore[no-untyped-call]
+def add_to_server(server: grpc.aio.Server, service: InferenceService) -> None:
+    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(service), server)  # type: ignore[no-untyped-call]

@@ -19,9 +19,9 @@ import orjson
 import inferd
 from inferd.errors import InferdError, NotFoundError, OverloadedError, VersionNotFoundError
 from inferd.protocol import records, v2
-from inferd.server.inference import DEGRADED, PLATFORMS, run_inference
+from inferd.server.inference import DEGRADED, PLATFORMS
+from inferd.server.inference_service import InferenceService
 from inferd.server.openapi import openapi_document
-from inferd.serving.manager import ModelManager
 
 log = logging.getLogger("inferd.server")
 
@@ -49,9 +49,14 @@ class RestApi:
     """Routes HTTP requests to the model manager."""
 
     def __init__(
-        self, manager: ModelManager, *, on_reload: Callable[[], Awaitable[list[str]]] | None = None
+        self,
+        service: InferenceService,
+        *,
+        on_reload: Callable[[], Awaitable[list[str]]] | None = None,
     ) -> None:
-        self._manager = manager
+        self._service = service
+        self._manager = manager = service.manager
+        self._metrics = service.metrics
         self._on_reload = on_reload or manager.reload
         self._openapi: bytes | None = None
 
@@ -75,6 +80,9 @@ class RestApi:
             if self._openapi is None:
                 self._openapi = orjson.dumps(openapi_document(inferd.__version__))
             return _ok(self._openapi)
+        if path == "/metrics" and self._metrics is not None:
+            _require(method, "GET")
+            return HttpResponse(200, self._metrics.render(), [("content-type", self._metrics.content_type)])
         if path == "/admin/reload":
             _require(method, "POST")
             return _ok(orjson.dumps({"reloaded": await self._on_reload()}))
@@ -118,8 +126,10 @@ class RestApi:
         raise NotFoundError(f"no route for {method} /v2/models/{'/'.join(parts)}")
 
     async def _infer(self, name: str, version: int | None, header: HeaderLookup, body: bytes) -> HttpResponse:
-        request = v2.decode_request(body, header("inference-header-content-length"))
-        response = await run_inference(self._manager, name, version, request)
+        json_length_header = header("inference-header-content-length")
+        response = await self._service.infer(
+            "rest", name, version, lambda: v2.decode_request(body, json_length_header)
+        )
         encoded, json_length = v2.encode_response(response)
         if json_length is None:
             return HttpResponse(200, encoded)
@@ -142,8 +152,7 @@ class RestApi:
         name, version, rest = _model_path(target[: -len(":predict")].split("/"))
         if rest:
             raise NotFoundError(f"no route for POST /v1/models/{target}")
-        request = records.decode_records(body)
-        response = await run_inference(self._manager, name, version, request)
+        response = await self._service.infer("rest", name, version, lambda: records.decode_records(body))
         encoded = records.encode_predictions(response.outputs, response.model_version, response.id, name)
         if response.parameters.get(DEGRADED):
             reason = str(response.parameters.get("degraded_reason", ""))

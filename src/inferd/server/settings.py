@@ -17,6 +17,7 @@ from inferd.batching import BatchingSettings
 from inferd.config import FeatureStoreSettings, RegistrySettings
 from inferd.runtimes import RuntimeOptions
 from inferd.serving.settings import ServingSettings
+from inferd.telemetry.metrics import MetricsSettings
 
 CONFIG_ENV = "INFERD_SERVER_CONFIG"
 
@@ -40,6 +41,7 @@ class Configuration:
     server: ServerSettings = field(default_factory=ServerSettings)
     serving: ServingSettings = field(default_factory=ServingSettings)
     registry: RegistrySettings = field(default_factory=RegistrySettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -80,6 +82,7 @@ class Configuration:
                 cache_dir=Path(registry["cache_dir"]) if registry["cache_dir"] else None,
                 connect_timeout_s=registry["connect_timeout_s"],
             ),
+            metrics=MetricsSettings(**data["metrics"]),
         )
 
     @classmethod

@@ -17,6 +17,7 @@ from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
 from inferd.serving.model_handle import ModelHandle
 from inferd.serving.resilience import CircuitBreaker
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 
 log = logging.getLogger("inferd.serving")
 
@@ -29,7 +30,9 @@ class Dependencies:
         self._store: FeatureStore | None = None
         self.feature_breaker = CircuitBreaker("feature-store", reset_timeout_s=2.0)
 
-    def handle_for(self, model: LoadedModel, batching: BatchingSettings) -> ModelHandle:
+    def handle_for(
+        self, model: LoadedModel, batching: BatchingSettings, metrics: ModelMetrics | None = None
+    ) -> ModelHandle:
         deployment = model.deployment
         stage = None
         if deployment.features is not None:
@@ -39,10 +42,11 @@ class Dependencies:
                 self._feature_store(),
                 self.feature_breaker,
                 timeout_s=self._feature_settings.timeout_s,
+                metrics=metrics,
             )
         cache = _cache(deployment.cache) if deployment.cache is not None else None
         blocks = deployment.cache is not None and deployment.cache.backend == "redis"
-        return ModelHandle(model, batching, features=stage, cache=cache, cache_blocks=blocks)
+        return ModelHandle(model, batching, features=stage, cache=cache, cache_blocks=blocks, metrics=metrics)
 
     def close(self) -> None:
         if self._store is not None:

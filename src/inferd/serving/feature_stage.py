@@ -26,6 +26,7 @@ from inferd.errors import InferdError, InvalidInputError, UnavailableError
 from inferd.features import FeatureRows, FeatureStore
 from inferd.serving.deployment import FeatureLookup
 from inferd.serving.resilience import CircuitBreaker, call_with_timeout, retry_async
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.tensors import Batch
 
 
@@ -48,7 +49,9 @@ class FeatureStage:
         breaker: CircuitBreaker,
         *,
         timeout_s: float,
+        metrics: ModelMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._spec = spec
         self._fields = {name: contract.field(name) for name in spec.fields}
         self._store = store
@@ -67,6 +70,9 @@ class FeatureStage:
         try:
             rows = await self._fetch(keys, wanted, deadline)
         except InferdError as exc:
+            if self._metrics is not None:
+                for name in wanted:
+                    self._metrics.on_feature_fallback(name, "unavailable", len(keys))
             return Lookup({**out, **self._fallback(wanted, len(keys), exc)}, (f"feature store: {exc}",))
         notes: list[str] = []
         for name in wanted:
@@ -99,10 +105,13 @@ class FeatureStage:
 
     def _judge(self, field: Field, keys: np.ndarray, rows: FeatureRows, notes: list[str]) -> np.ndarray:
         values = rows.values[field.name]
-        bad = ~rows.found
+        missing = ~rows.found
+        bad = missing
+        age_s = time.time() - rows.event_time_s
         if field.ttl_s is not None:
-            age_s = time.time() - rows.event_time_s
             bad = bad | (age_s > field.ttl_s)
+        if self._metrics is not None:
+            self._observe(field.name, age_s[rows.found], missing, bad)
         if not bad.any():
             return values
         first = int(np.flatnonzero(bad)[0])
@@ -115,6 +124,20 @@ class FeatureStage:
         if field.has_default:
             values = np.where(bad, np.asarray(field.default, dtype=values.dtype), values)
         return values
+
+
+    def _observe(self, name: str, found_ages_s: np.ndarray, missing: np.ndarray, bad: np.ndarray) -> None:
+        # One observation per field and request (the oldest value served), not one per row: cheap.
+        metrics = self._metrics
+        assert metrics is not None
+        if len(found_ages_s):
+            metrics.on_feature_ages(name, found_ages_s.max(keepdims=True))
+        n_missing = int(missing.sum())
+        n_stale = int(bad.sum()) - n_missing
+        if n_missing:
+            metrics.on_feature_fallback(name, "missing", n_missing)
+        if n_stale:
+            metrics.on_feature_fallback(name, "stale", n_stale)
 
 
 def _filled(field: Field, n_rows: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from inferd.serving.graph import GRAPH_FRAMEWORK, Graph, GraphSpec, NodeCall
 from inferd.serving.model_handle import ModelHandle
 from inferd.serving.pipeline import InferenceResult
 from inferd.serving.statistics import ModelStatistics
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.tensors import Batch, Signature, batch_rows
 
 
@@ -26,8 +27,15 @@ class GraphHandle:
 
     framework = GRAPH_FRAMEWORK
 
-    def __init__(self, version: ModelVersion, spec: GraphSpec, nodes: Mapping[str, ModelHandle]) -> None:
+    def __init__(
+        self,
+        version: ModelVersion,
+        spec: GraphSpec,
+        nodes: Mapping[str, ModelHandle],
+        metrics: ModelMetrics | None = None,
+    ) -> None:
         self._version = version
+        self.metrics = metrics
         self._nodes = dict(nodes)
         self.signature: Signature = spec.signature()
         self.statistics = ModelStatistics(version.name, version.version)
@@ -47,21 +55,31 @@ class GraphHandle:
 
     async def close(self, timeout_s: float = 10.0) -> None:
         await asyncio.gather(*(handle.close(timeout_s) for handle in self._nodes.values()))
+        if self.metrics is not None:
+            self.metrics.on_retired()
+
+    def sample_metrics(self) -> None:
+        for handle in self._nodes.values():
+            handle.sample_metrics()
 
     async def infer(self, batch: Batch, *, deadline: float | None = None) -> InferenceResult:
         started = time.perf_counter()
         rows = batch_rows(batch)
+        self.statistics.in_flight += 1
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
             outputs = await asyncio.wait_for(self._graph(batch), timeout)
         except TimeoutError as exc:
+            self.statistics.in_flight -= 1
             self.statistics.on_request_done(rows, time.perf_counter() - started, 0.0, ok=False)
             raise DeadlineExceededError(f"graph {self._version.ref}: the request's deadline passed") from exc
         except Exception:
+            self.statistics.in_flight -= 1
             self.statistics.on_request_done(rows, time.perf_counter() - started, 0.0, ok=False)
             raise
+        self.statistics.in_flight -= 1
         self.statistics.on_request_done(rows, time.perf_counter() - started, 0.0, ok=True)
-        return InferenceResult(outputs)
+        return InferenceResult(outputs, inputs=batch)
 
 
 def _node_call(handle: ModelHandle) -> NodeCall:

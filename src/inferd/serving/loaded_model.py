@@ -8,6 +8,7 @@ outputs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class LoadedModel:
     contract: Contract
     deployment: Deployment = field(default_factory=Deployment)
     path: Path | None = None
+    warmup_s: float = 0.0  # how long the warm-up batch took (0 when not warmed up)
 
     @property
     def artifact_dir(self) -> Path | None:
@@ -60,7 +62,17 @@ def load_model(
     signature = version.contract.signature() if version.contract is not None else None
     runtime = load_runtime(path, version.framework, signature=signature, options=options)
     contract = version.contract or Contract.default_for(runtime.signature)
+    warmup_s = 0.0
     if warmup:
+        started = time.perf_counter()
         runtime.warmup()
+        warmup_s = time.perf_counter() - started
     deployment = Deployment.from_dict(version.metadata.get("deployment"))
-    return LoadedModel(version=version, runtime=runtime, contract=contract, deployment=deployment, path=path)
+    return LoadedModel(
+        version=version,
+        runtime=runtime,
+        contract=contract,
+        deployment=deployment,
+        path=path,
+        warmup_s=warmup_s,
+    )

@@ -36,6 +36,7 @@ from inferd.serving.model_handle import ModelHandle
 from inferd.serving.pipeline import InferenceResult
 from inferd.serving.served_model import ServedModel
 from inferd.serving.settings import ServingSettings
+from inferd.telemetry.metrics.server_metrics import ServerMetrics
 from inferd.tensors import Batch
 
 log = logging.getLogger("inferd.serving")
@@ -54,9 +55,12 @@ class ModelState:
 class ModelManager:
     """Owns every served :class:`ServedModel`; the transport-neutral core of a server process."""
 
-    def __init__(self, registry: Registry, settings: ServingSettings) -> None:
+    def __init__(
+        self, registry: Registry, settings: ServingSettings, *, metrics: ServerMetrics | None = None
+    ) -> None:
         self._registry = registry
         self._settings = settings
+        self._metrics = metrics
         self._current: dict[str, ServedModel] = {}
         self._loading: dict[str, asyncio.Future[ServedModel]] = {}
         self._failed: dict[str, str] = {}
@@ -66,10 +70,16 @@ class ModelManager:
         self._started = False
         self._stopping = False
         self._dependencies = Dependencies(settings.features)
+        self._warmup_s: dict[str, float] = {}  # ref -> warm-up time, from load to the loaded gauge
 
     @property
     def settings(self) -> ServingSettings:
         return self._settings
+
+    @property
+    def dependencies(self) -> Dependencies:
+        """The shared feature store, breaker and caches (for sampling their state)."""
+        return self._dependencies
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -152,6 +162,15 @@ class ModelManager:
                 f"model {name!r} version {version} is not served here (serving version {handle.version})"
             )
         return handle
+
+    def serving_version(self, name: str) -> int | None:
+        """The version of ``name`` serving now, or ``None`` (no waiting, no error)."""
+        handle = self._current.get(name)
+        return None if handle is None else handle.version
+
+    def is_known(self, name: str) -> bool:
+        """Whether ``name`` is served, loading or failed here (bounded label values for metrics)."""
+        return name in self._current or name in self._loading or name in self._failed
 
     def names(self) -> list[str]:
         return sorted(set(self._current) | set(self._loading))
@@ -257,6 +276,8 @@ class ModelManager:
         except (InferdError, OSError, ValueError) as exc:
             log.error("loading %s failed: %s", version.ref, exc)
             self._failed[name] = str(exc)
+            if self._metrics is not None:
+                self._metrics.on_model_load_failed(name)
             if self._loading.get(name) is future:
                 del self._loading[name]
             if not future.done():
@@ -272,7 +293,10 @@ class ModelManager:
         if self._loading.get(name) is future:
             del self._loading[name]
         future.set_result(handle)
-        log.info("serving %s (loaded in %.2f s)", version.ref, time.perf_counter() - started)
+        load_s = time.perf_counter() - started
+        if handle.metrics is not None:
+            handle.metrics.on_loaded(load_s, self._warmup_s.pop(version.ref, 0.0))
+        log.info("serving %s (loaded in %.2f s)", version.ref, load_s)
         if old is not None and old is not handle:
             self._retire(old)
 
@@ -280,7 +304,10 @@ class ModelManager:
         model = await asyncio.to_thread(
             load_model, self._registry, ref, options=self._settings.runtime, warmup=True
         )
-        return self._dependencies.handle_for(model, self._settings.batching_for(model.version.name))
+        version = model.version
+        self._warmup_s[version.ref] = self._warmup_s.get(version.ref, 0.0) + model.warmup_s
+        metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
+        return self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)
 
     async def _load_graph(self, version: ModelVersion) -> GraphHandle:
         """Load every node's model (each with its own batcher) and check the graph against them."""
@@ -290,7 +317,9 @@ class ModelManager:
         handles = await asyncio.gather(*(self._load_model(ref) for ref in refs.values()))
         nodes = dict(zip(refs, handles, strict=True))
         spec.check({node: handle.signature for node, handle in nodes.items()})
-        return GraphHandle(version, spec, nodes)
+        self._warmup_s[version.ref] = sum(self._warmup_s.pop(h.model.version.ref, 0.0) for h in handles)
+        metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
+        return GraphHandle(version, spec, nodes, metrics)
 
     def _retire(self, handle: ServedModel) -> None:
         task = asyncio.create_task(

@@ -15,16 +15,18 @@ import time
 from collections.abc import Awaitable
 
 from inferd.batching import Batcher, BatchingSettings
+from inferd.batching.batcher import Predict
 from inferd.serving.cache import PredictionCache
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
 from inferd.serving.pipeline import InferenceResult, Pipeline
 from inferd.serving.statistics import ModelStatistics
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.tensors import Batch, Signature, batch_rows
 
 
 class ModelHandle:
-    """A loaded version with its pipeline, batcher and statistics; owned by the model manager."""
+    """A loaded version with its pipeline, batcher, statistics and metrics; owned by the model manager."""
 
     def __init__(
         self,
@@ -34,14 +36,22 @@ class ModelHandle:
         features: FeatureStage | None = None,
         cache: PredictionCache | None = None,
         cache_blocks: bool = False,
+        metrics: ModelMetrics | None = None,
     ) -> None:
         self.model = model
         self.statistics = ModelStatistics(model.version.name, model.version.version)
+        self.metrics = metrics
+        predict: Predict = model.runtime.predict
+        if metrics is not None:
+            predict = _observed(predict, metrics)
         self._batcher = Batcher(
-            model.runtime.predict, batching, observer=self.statistics, name=model.version.ref
+            predict,
+            batching,
+            observer=self.statistics if metrics is None else _Observers(self.statistics, metrics),
+            name=model.version.ref,
         )
         self._pipeline = Pipeline(
-            model, self._submit, features=features, cache=cache, cache_blocks=cache_blocks
+            model, self._submit, features=features, cache=cache, cache_blocks=cache_blocks, metrics=metrics
         )
         self.cache = cache
 
@@ -70,19 +80,59 @@ class ModelHandle:
         await self._batcher.close(timeout_s)
         if self.cache is not None:
             self.cache.close()
+        if self.metrics is not None:
+            self.metrics.on_retired()
+
+    def sample_metrics(self) -> None:
+        """Set the gauges that are sampled rather than recorded (the queue's depth)."""
+        if self.metrics is not None:
+            self.metrics.set_queue_depth(self._batcher.queue_rows)
 
     async def infer(self, batch: Batch, *, deadline: float | None = None) -> InferenceResult:
         """Run the pipeline; the model call is batched with other requests'. Returns this request's rows."""
         start = time.perf_counter()
+        statistics = self.statistics
+        statistics.in_flight += 1
         rows = 0
         try:
             rows = batch_rows(batch)
             result = await self._pipeline.run(batch, deadline)
         except Exception:
-            self.statistics.on_request_done(rows, time.perf_counter() - start, 0.0, ok=False)
+            statistics.on_request_done(rows, time.perf_counter() - start, 0.0, ok=False)
             raise
-        self.statistics.on_request_done(rows, time.perf_counter() - start, result.input_s, ok=True)
+        finally:
+            statistics.in_flight -= 1
+        statistics.on_request_done(rows, time.perf_counter() - start, result.input_s, ok=True)
+        if result.degraded and self.metrics is not None:
+            self.metrics.on_degraded()
         return result
 
     def _submit(self, inputs: Batch, deadline: float | None) -> Awaitable[Batch]:
         return self._batcher.submit(inputs, deadline=deadline)
+
+
+class _Observers:
+    """The batcher's observer seam, fanned out to the OIP statistics and the Prometheus metrics."""
+
+    def __init__(self, statistics: ModelStatistics, metrics: ModelMetrics) -> None:
+        self._statistics = statistics
+        self._metrics = metrics
+
+    def on_batch(self, rows: int, requests: int, queue_wait_s: float, compute_s: float) -> None:
+        self._statistics.on_batch(rows, requests, queue_wait_s, compute_s)
+        self._metrics.on_batch(rows, requests, queue_wait_s, compute_s)
+
+    def on_rejected(self, reason: str) -> None:
+        self._statistics.on_rejected(reason)
+        self._metrics.on_rejected(reason)
+
+
+def _observed(predict: Predict, metrics: ModelMetrics) -> Predict:
+    """``predict``, also recording what it predicts (per model call, on the batcher's worker thread)."""
+
+    def predict_and_observe(batch: Batch) -> Batch:
+        outputs = predict(batch)
+        metrics.observe_outputs(outputs)
+        return outputs
+
+    return predict_and_observe

@@ -22,6 +22,7 @@ from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hi
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
 from inferd.serving.steps import build_steps
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.tensors import Batch, batch_rows
 
 Submit = Callable[[Batch, float | None], Awaitable[Batch]]
@@ -34,6 +35,7 @@ class InferenceResult:
     outputs: Batch
     degraded: tuple[str, ...] = ()
     input_s: float = 0.0  # time spent before the model call (lookup, validation, preprocessing)
+    inputs: Batch | None = None  # the request's fields after feature lookup (for the prediction log)
 
 
 class Pipeline:
@@ -47,8 +49,10 @@ class Pipeline:
         features: FeatureStage | None = None,
         cache: PredictionCache | None = None,
         cache_blocks: bool = False,
+        metrics: ModelMetrics | None = None,
     ) -> None:
         deployment = model.deployment
+        self._metrics = metrics
         self._contract = model.contract
         self._ref = model.version.ref
         self._submit = submit
@@ -64,20 +68,33 @@ class Pipeline:
 
     async def run(self, batch: Batch, deadline: float | None) -> InferenceResult:
         started = time.perf_counter()
+        metrics = self._metrics
         if self._short:
             inputs = self._contract.prepare(batch)
             input_s = time.perf_counter() - started
-            return InferenceResult(await self._submit(inputs, deadline), input_s=input_s)
+            if metrics is not None:
+                metrics.stage("validate").observe(input_s)
+            return InferenceResult(await self._submit(inputs, deadline), input_s=input_s, inputs=batch)
         degraded: tuple[str, ...] = ()
         if self._features is not None:
             lookup = await self._features.fill(batch, deadline=deadline)
             batch, degraded = lookup.batch, lookup.degraded
+            if metrics is not None:
+                metrics.stage("features").observe(time.perf_counter() - started)
+        prepared = time.perf_counter()
         inputs = self._model_inputs(batch)
-        input_s = time.perf_counter() - started
+        done = time.perf_counter()
+        input_s = done - started
+        if metrics is not None:
+            stage = "preprocess" if self._pre or self._stacks else "validate"
+            metrics.stage(stage).observe(done - prepared)
         outputs = await self._predict(inputs, deadline)
         if self._post:
+            post_started = time.perf_counter()
             outputs = self._post(outputs)
-        return InferenceResult(outputs, degraded, input_s)
+            if metrics is not None:
+                metrics.stage("postprocess").observe(time.perf_counter() - post_started)
+        return InferenceResult(outputs, degraded, input_s, inputs=batch)
 
     def _model_inputs(self, batch: Batch) -> Batch:
         if not self._pre and not self._stacks:
@@ -89,12 +106,17 @@ class Pipeline:
         cache = self._cache
         if cache is None:
             return await self._submit(inputs, deadline)
+        started = time.perf_counter()
         n_rows = batch_rows(inputs)
         keys = row_keys(self._ref, inputs)
         if self._cache_blocks:
             hits, misses = await asyncio.to_thread(split_hits, cache, keys, n_rows)
         else:
             hits, misses = split_hits(cache, keys, n_rows)
+        metrics = self._metrics
+        if metrics is not None:
+            metrics.on_cache(len(hits), len(misses))
+            metrics.stage("cache").observe(time.perf_counter() - started)
         if not misses:
             return merge_rows(n_rows, hits, {}, [])
         missed = {name: array[misses] for name, array in inputs.items()}

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from inferd.serving.pipeline import InferenceResult
 from inferd.serving.statistics import ModelStatistics
+from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.tensors import Batch, Signature
 
 
@@ -13,6 +14,7 @@ class ServedModel(Protocol):
     """The face every served version shows the manager and the edge."""
 
     statistics: ModelStatistics
+    metrics: ModelMetrics | None
 
     @property
     def name(self) -> str: ...
@@ -31,3 +33,6 @@ class ServedModel(Protocol):
     async def close(self, timeout_s: float = 10.0) -> None: ...
 
     async def infer(self, batch: Batch, *, deadline: float | None = None) -> InferenceResult: ...
+
+    def sample_metrics(self) -> None:
+        """Set the sampled gauges (queue depth) of this version and what it is made of."""

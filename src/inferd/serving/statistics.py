@@ -49,6 +49,7 @@ class ModelStatistics:
     compute_infer: DurationStat = field(default_factory=DurationStat)
     compute_output: DurationStat = field(default_factory=DurationStat)
     rejected: dict[str, int] = field(default_factory=dict)
+    in_flight: int = 0  # requests inside the pipeline now (not part of the OIP statistics)
     by_batch_size: dict[int, BatchSizeStat] = field(default_factory=dict)
 
     # The batcher's observer seam.

@@ -1,0 +1,62 @@
+"""Sets the gauges that are cheaper to sample than to keep current: once a second, off the request path.
+
+Queue depth, requests in flight, breaker state, memory and throughput change on
+every request; keeping a gauge exact would cost the request path a write each
+time. A scrape every few seconds only needs the value now, so one task per
+worker reads them from the live objects every ``interval_s`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from inferd.server.inference_service import InferenceService
+from inferd.telemetry.metrics.server_metrics import ServerMetrics
+
+log = logging.getLogger("inferd.server")
+
+
+class MetricsSampler:
+    """Owned by the server process: :meth:`start` after the manager, :meth:`close` at shutdown."""
+
+    def __init__(self, metrics: ServerMetrics, service: InferenceService, *, interval_s: float = 1.0) -> None:
+        self._metrics = metrics
+        self._service = service
+        self._interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+        self._models: set[str] = set()
+
+    def start(self) -> None:
+        self.sample()
+        self._task = asyncio.create_task(self._run(), name="inferd-metrics-sampler")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def sample(self) -> None:
+        metrics, manager = self._metrics, self._service.manager
+        served = set()
+        for handle in manager.handles():
+            handle.sample_metrics()
+            metrics.set_in_flight(handle.name, handle.statistics.in_flight)
+            served.add(handle.name)
+        for name in self._models - served:
+            metrics.set_in_flight(name, 0)
+        self._models = served
+        breaker = manager.dependencies.feature_breaker
+        metrics.set_breaker_state(breaker.name, breaker.state.value)
+        metrics.sample_process(time.monotonic(), self._service.rows_served)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            try:
+                self.sample()
+            except Exception:  # a sampling bug must not stop the sampler, nor go unseen
+                log.exception("sampling metrics failed")

@@ -1,0 +1,85 @@
+"""What a version predicts, as metrics: class counts, classifier scores, regression values.
+
+Observed once per model call (on the batcher's worker thread), from the outputs
+alone: an integer, boolean or string column counts classes; a float matrix of
+k >= 2 columns is a classifier's probabilities (the score is the positive
+class's probability when k = 2, the top probability otherwise); any other float
+column is a regression value.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from prometheus_client import Counter, Histogram
+
+from inferd.telemetry.metrics.names import MAX_CLASSES
+
+OTHER_CLASS = "other"
+log = logging.getLogger("inferd.telemetry")
+
+
+class PredictionDistribution:
+    """Observes the outputs of one served version."""
+
+    def __init__(
+        self, scores: Histogram, values: Histogram, classes: Counter, model: str, version: str
+    ) -> None:
+        self._scores, self._values, self._classes = scores, values, classes
+        self._labels = (model, version)
+        self._children: dict[tuple[str, str], Any] = {}
+        self._seen_classes: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def observe(self, outputs: Mapping[str, np.ndarray]) -> None:
+        try:
+            self._observe(outputs)
+        except (TypeError, ValueError) as exc:  # e.g. unorderable mixed labels: skip, never fail the call
+            if not self._warned:
+                self._warned = True
+                log.warning("cannot record the prediction distribution of %s: %s", self._labels, exc)
+
+    def _observe(self, outputs: Mapping[str, np.ndarray]) -> None:
+        for name, array in outputs.items():
+            kind = array.dtype.kind
+            if kind in "iubOSU" and (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
+                self._count_classes(name, array.reshape(-1))
+            elif kind == "f" and array.ndim == 2 and array.shape[1] >= 2:
+                scores = array[:, 1] if array.shape[1] == 2 else array.max(axis=1)
+                self._observe_all(self._child("score", name), scores)
+            elif kind == "f" and (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
+                self._observe_all(self._child("value", name), array.reshape(-1))
+
+    def _count_classes(self, output: str, labels: np.ndarray) -> None:
+        values, counts = np.unique(labels, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            label = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            self._classes.labels(*self._labels, output, self._bounded(output, label)).inc(count)
+
+    def _bounded(self, output: str, label: str) -> str:
+        with self._lock:
+            seen = self._seen_classes.setdefault(output, set())
+            if label in seen:
+                return label
+            if len(seen) >= MAX_CLASSES:
+                return OTHER_CLASS
+            seen.add(label)
+            return label
+
+    def _child(self, kind: str, output: str) -> Any:
+        child = self._children.get((kind, output))
+        if child is None:
+            family = self._scores if kind == "score" else self._values
+            child = self._children[(kind, output)] = family.labels(*self._labels, output)
+        return child
+
+    @staticmethod
+    def _observe_all(child: Any, values: np.ndarray) -> None:
+        observe = child.observe
+        for value in values[np.isfinite(values)].tolist():
+            observe(value)

@@ -1,0 +1,185 @@
+"""The embedded sink: rotated Parquet files in a Hive layout that DuckDB and pyarrow read as one dataset.
+
+Files live at ``<root>/model=<name>/version=<v>/date=YYYY-MM-DD/part-<time>-<pid>-<token>-<n>.parquet``
+(UTC date of each request). A file is written under a hidden temporary name
+(``.part-....parquet.tmp``, which readers skip) and renamed when closed, so a reader
+never sees half a file. A file closes after ``rotate_s`` seconds or ``rotate_rows``
+rows, when its rows' schema changes, and on :meth:`ParquetSink.close`. Several
+processes may write one folder at once: the pid and a random token per sink (every
+container's server may be pid 1) keep their names apart.
+
+Rows are buffered per file and written as row groups of at least ``ROW_GROUP_ROWS``
+(or at rotation), so a quiet model does not leave a file of hundreds of tiny row groups.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from inferd.telemetry.prediction_log.arrow_table import column_signature, records_to_table
+from inferd.telemetry.prediction_log.record import PredictionRecord
+
+ROW_GROUP_ROWS = 65_536
+COMPRESSION = "zstd"
+_SECONDS_PER_DAY = 86_400
+
+PartitionKey = tuple[str, int, str]  # model, version, UTC date
+
+
+@dataclass
+class _PartFile:
+    """One Parquet file being written: rows buffered for the next row group, then the open writer."""
+
+    temporary: Path
+    final: Path
+    schema: pa.Schema
+    opened_at_s: float
+    rows: int = 0
+    pending: list[pa.Table] = field(default_factory=list)
+    pending_rows: int = 0
+    writer: pq.ParquetWriter | None = None
+
+
+class ParquetSink:
+    """Writes prediction records as rotated Parquet files under ``root`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        rotate_s: float = 300.0,
+        rotate_rows: int = 1_000_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.root = root
+        self.rotate_s = rotate_s
+        self.rotate_rows = rotate_rows
+        self._clock = clock
+        self._open: dict[PartitionKey, _PartFile] = {}
+        self._names = itertools.count()
+        self._token = secrets.token_hex(3)
+
+    def __repr__(self) -> str:
+        return f"ParquetSink({str(self.root)!r})"
+
+    def write(self, records: Sequence[PredictionRecord]) -> None:
+        """Append ``records`` to their partitions' open files; close files that are due."""
+        for (key, _), group in _grouped(records).items():
+            table = records_to_table(group, [r.row_count() for r in group])
+            self._append(key, table)
+        self._close_due()
+
+    def close(self) -> None:
+        """Write out and rename every open file; raises the first failure after trying them all."""
+        failures: list[Exception] = []
+        for key in list(self._open):
+            try:
+                self._finish(key)
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def _append(self, key: PartitionKey, table: pa.Table) -> None:
+        part = self._open.get(key)
+        if part is not None and not part.schema.equals(table.schema):
+            self._finish(key)
+            part = None
+        while table.num_rows:
+            if part is None:
+                part = self._open[key] = self._new_file(key, table.schema)
+            room = self.rotate_rows - part.rows - part.pending_rows
+            self._buffer(key, part, table.slice(0, room))
+            table = table.slice(room)
+            if part.rows + part.pending_rows >= self.rotate_rows:
+                self._finish(key)
+                part = None
+
+    def _buffer(self, key: PartitionKey, part: _PartFile, table: pa.Table) -> None:
+        part.pending.append(table)
+        part.pending_rows += table.num_rows
+        if part.pending_rows >= ROW_GROUP_ROWS:
+            self._write_or_abandon(key, part)
+
+    def _close_due(self) -> None:
+        now_s = self._clock()
+        for key in [k for k, part in self._open.items() if now_s - part.opened_at_s >= self.rotate_s]:
+            self._finish(key)
+
+    def _finish(self, key: PartitionKey) -> None:
+        part = self._open[key]
+        self._write_or_abandon(key, part)
+        del self._open[key]
+        try:
+            if part.writer is not None:
+                part.writer.close()
+        except Exception:
+            part.temporary.unlink(missing_ok=True)
+            raise
+        if part.rows:
+            part.temporary.replace(part.final)
+        else:
+            part.temporary.unlink(missing_ok=True)
+
+    def _write_or_abandon(self, key: PartitionKey, part: _PartFile) -> None:
+        """Write the buffered rows; if that fails (disk full), give the file up and re-raise.
+
+        A Parquet file whose write failed may be broken half way through a row group, so
+        it is deleted rather than continued: its rows are lost, the next rows start a new file.
+        """
+        try:
+            _write_pending(part)
+        except Exception:
+            self._open.pop(key, None)
+            if part.writer is not None:
+                with contextlib.suppress(Exception):  # the write's own error is the one to report
+                    part.writer.close()
+            part.temporary.unlink(missing_ok=True)
+            raise
+
+    def _new_file(self, key: PartitionKey, schema: pa.Schema) -> _PartFile:
+        model, version, date = key
+        folder = self.root / f"model={quote(model, safe='')}" / f"version={version}" / f"date={date}"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = f"part-{stamp}-{os.getpid()}-{self._token}-{next(self._names):06d}.parquet"
+        return _PartFile(folder / f".{name}.tmp", folder / name, schema, self._clock())
+
+
+def _write_pending(part: _PartFile) -> None:
+    if not part.pending_rows:
+        return
+    if part.writer is None:
+        part.writer = pq.ParquetWriter(part.temporary, part.schema, compression=COMPRESSION)
+    part.writer.write_table(pa.concat_tables(part.pending), row_group_size=max(part.pending_rows, 1))
+    part.rows += part.pending_rows
+    part.pending.clear()
+    part.pending_rows = 0
+
+
+def _grouped(
+    records: Sequence[PredictionRecord],
+) -> dict[tuple[PartitionKey, Hashable], list[PredictionRecord]]:
+    groups: defaultdict[tuple[PartitionKey, Hashable], list[PredictionRecord]] = defaultdict(list)
+    for record in records:
+        key = (record.model, record.version, _utc_date(record.time_s))
+        groups[key, column_signature(record)].append(record)
+    return groups
+
+
+def _utc_date(time_s: float) -> str:
+    day = int(time_s // _SECONDS_PER_DAY)
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()

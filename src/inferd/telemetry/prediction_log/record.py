@@ -1,0 +1,57 @@
+"""One logged inference request: :class:`PredictionRecord`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from inferd.errors import InvalidInputError
+
+Columns = dict[str, npt.NDArray[np.generic]]
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionRecord:
+    """What the prediction log keeps of one request, before sampling and masking.
+
+    ``inputs`` and ``outputs`` are columnar batches (name -> array, first axis = rows);
+    a request of n rows becomes n log rows. ``time_s`` is the epoch time the request
+    arrived; ``latency_s`` how long it took to answer. ``pii_fields`` names the inputs or
+    outputs the contract marks ``pii``: the log hashes or drops them before queueing.
+    ``degraded`` says the answer came from a fallback (a shed feature, a default).
+    The log keeps references to the arrays: do not change them after :meth:`PredictionLog.submit`.
+    """
+
+    prediction_id: str
+    time_s: float
+    model: str
+    version: int
+    inputs: Columns
+    outputs: Columns
+    latency_s: float
+    trace_id: str | None
+    pii_fields: frozenset[str] = frozenset()
+    degraded: bool = False
+
+    def row_count(self) -> int:
+        """The number of rows, the same in every input and output.
+
+        Raises :class:`InvalidInputError` naming the columns whose row counts differ
+        (a 0-d array counts as a column without rows).
+        """
+        counts = {
+            f"{side}{name}": (len(values) if values.ndim else -1)
+            for side, columns in (("input ", self.inputs), ("output ", self.outputs))
+            for name, values in columns.items()
+        }
+        distinct = set(counts.values())
+        if len(distinct) > 1 or -1 in distinct:
+            found = ", ".join(
+                f"{name}: {count if count >= 0 else 'scalar'}" for name, count in counts.items()
+            )
+            raise InvalidInputError(
+                f"prediction {self.prediction_id} of {self.model}: columns disagree on rows ({found})"
+            )
+        return distinct.pop() if distinct else 0

@@ -10,6 +10,7 @@ from inferd.cli.console import console
 
 if TYPE_CHECKING:
     from inferd.batching import BatchingSettings
+    from inferd.telemetry.prediction_log import PredictionLogSettings
 
 
 @click.command("serve")
@@ -96,6 +97,47 @@ if TYPE_CHECKING:
     default=None,
     help="Dollars one replica costs per hour: turns on the cost-per-inference gauge.",
 )
+@click.option("--trace", is_flag=True, help="Trace requests with OpenTelemetry (OTLP over HTTP).")
+@click.option(
+    "--otlp-endpoint",
+    default=None,
+    help="Where spans go, e.g. http://collector:4318/v1/traces (default: OTEL_EXPORTER_OTLP_*).",
+)
+@click.option(
+    "--trace-sample-ratio",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="Share of requests traced when the caller's traceparent does not decide.",
+)
+@click.option("--log-format", type=click.Choice(["human", "json"]), default="human", show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    default="info",
+    show_default=True,
+)
+@click.option("--access-log", is_flag=True, help="Log a line per inference request.")
+@click.option(
+    "--prediction-log",
+    "prediction_log",
+    default=None,
+    metavar="SINK",
+    help="Log predictions: 'parquet' (under INFERD_HOME), a folder, or postgresql://... "
+    "(default: INFERD_PREDICTION_LOG; off when unset).",
+)
+@click.option(
+    "--prediction-log-sample-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of requests logged (default: INFERD_PREDICTION_LOG_SAMPLE_RATE or 1).",
+)
+@click.option(
+    "--pii-mode",
+    type=click.Choice(["hash", "drop"]),
+    default=None,
+    help="Fields marked pii are logged as a keyed hash (key: INFERD_PREDICTION_LOG_PII_KEY) or dropped.",
+)
 def serve(
     models: tuple[str, ...],
     host: str,
@@ -116,6 +158,15 @@ def serve(
     model_batching: tuple[str, ...],
     no_metrics: bool,
     price_per_replica_hour: float | None,
+    trace: bool,
+    otlp_endpoint: str | None,
+    trace_sample_ratio: float,
+    log_format: str,
+    log_level: str,
+    access_log: bool,
+    prediction_log: str | None,
+    prediction_log_sample_rate: float | None,
+    pii_mode: str | None,
 ) -> None:
     """Serve models over the Open Inference Protocol (REST and gRPC) and the records API."""
     from inferd.batching import BatchingSettings
@@ -123,7 +174,9 @@ def serve(
     from inferd.server.runner import serve as run_server
     from inferd.server.settings import Configuration, ServerSettings
     from inferd.serving.settings import ServingSettings
+    from inferd.telemetry.logs import LoggingSettings
     from inferd.telemetry.metrics import MetricsSettings
+    from inferd.telemetry.tracing import TracingSettings
 
     batching = BatchingSettings(
         enabled=not no_batching,
@@ -150,10 +203,41 @@ def serve(
             watch_interval_s=watch_interval_s,
         ),
         metrics=MetricsSettings(enabled=not no_metrics, price_per_replica_hour=price_per_replica_hour),
+        tracing=TracingSettings(enabled=trace, otlp_endpoint=otlp_endpoint, sample_ratio=trace_sample_ratio),
+        logging=LoggingSettings(format=log_format, level=log_level.upper(), access_log=access_log),
+        prediction_log=prediction_log_settings(prediction_log, prediction_log_sample_rate, pii_mode),
     )
     grpc = f", gRPC on {host}:{grpc_port}" if grpc_port else ""
     console.print(f"inferd serving on http://{host}:{http_port}{grpc} ({workers} worker(s))", highlight=False)
     run_server(configuration)
+
+
+def prediction_log_settings(
+    sink: str | None, sample_rate: float | None, pii_mode: str | None
+) -> PredictionLogSettings:
+    """The environment's prediction log settings, with what the command line says on top; checked now,
+    so a missing PII key is one clear line at start-up rather than a failing worker."""
+    from dataclasses import replace
+
+    from inferd.telemetry.prediction_log import PredictionLogSettings
+
+    settings = PredictionLogSettings.from_environment()
+    changes: dict[str, object] = {}
+    if sink is not None:
+        changes["sink"] = sink
+    if sample_rate is not None:
+        changes["sample_rate"] = sample_rate
+    if pii_mode is not None:
+        changes["pii_mode"] = pii_mode
+    settings = replace(settings, **changes)  # type: ignore[arg-type]
+    if settings.is_enabled and settings.pii_mode == "hash" and not settings.pii_key:
+        from inferd.errors import InvalidInputError
+
+        raise InvalidInputError(
+            "the prediction log hashes fields marked pii with a secret key: set "
+            "INFERD_PREDICTION_LOG_PII_KEY, or pass --pii-mode drop"
+        )
+    return settings
 
 
 @click.command("reload")

@@ -177,8 +177,9 @@ def encode_predictions(
     model_version: str | None = None,
     request_id: str | None = None,
     model_name: str | None = None,
+    prediction_id: str | None = None,
 ) -> bytes:
-    """``{"predictions": [{output: value, ...} per row], "model_version", "id"}``.
+    """``{"predictions": [{output: value, ...} per row], "model_version", "id", "prediction_id"}``.
 
     Outputs must agree on the number of rows. Bytes values are decoded as UTF-8.
     """
@@ -197,6 +198,8 @@ def encode_predictions(
         document["model_version"] = model_version
     if request_id is not None:
         document["id"] = request_id
+    if prediction_id is not None:
+        document["prediction_id"] = prediction_id
     return orjson.dumps(document, option=_DUMPS_OPTIONS)
 
 

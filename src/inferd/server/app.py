@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
@@ -25,7 +25,12 @@ from inferd.server.metrics_sampler import MetricsSampler
 from inferd.server.rest import HttpResponse, RestApi, error_response
 from inferd.server.settings import Configuration
 from inferd.serving.manager import ModelManager
+from inferd.telemetry.logs import configure_logging
 from inferd.telemetry.metrics.server_metrics import ServerMetrics
+from inferd.telemetry.prediction_log import PredictionLog, open_prediction_log
+
+if TYPE_CHECKING:
+    from inferd.telemetry.tracing.request_tracer import RequestTracer
 
 log = logging.getLogger("inferd.server")
 
@@ -41,6 +46,8 @@ class InferdApp:
         self._api: RestApi | None = None
         self._grpc: grpc.aio.Server | None = None
         self._metrics: ServerMetrics | None = None
+        self._tracer: RequestTracer | None = None
+        self._prediction_log: PredictionLog | None = None
         self._sampler: MetricsSampler | None = None
 
     # -- lifecycle (granian calls these with the worker's loop, before and after serving) -----
@@ -56,8 +63,21 @@ class InferdApp:
         self._registry = Registry.open(configuration.registry)
         if configuration.metrics.enabled:
             self._metrics = ServerMetrics(configuration.metrics, inferd_version=inferd.__version__)
+        if configuration.tracing.enabled:
+            from inferd.telemetry.tracing.request_tracer import RequestTracer
+
+            self._tracer = RequestTracer(configuration.tracing)
+        self._prediction_log = open_prediction_log(configuration.prediction_log, configuration.registry.home)
+        if self._prediction_log is not None:
+            self._prediction_log.start()
         self._manager = ModelManager(self._registry, configuration.serving, metrics=self._metrics)
-        service = InferenceService(self._manager, metrics=self._metrics)
+        service = InferenceService(
+            self._manager,
+            metrics=self._metrics,
+            tracer=self._tracer,
+            prediction_log=self._prediction_log,
+            access_log_enabled=configuration.logging.access_log,
+        )
         self._api = RestApi(service)
         await self._manager.start()
         if self._metrics is not None:
@@ -80,10 +100,16 @@ class InferdApp:
             await self._grpc.stop(self._configuration.server.shutdown_timeout_s)
         if self._manager is not None:
             await self._manager.close()
+        # After the last request has finished: everything accepted is written, every span exported.
+        if self._prediction_log is not None:
+            await asyncio.to_thread(self._prediction_log.close, self._configuration.server.shutdown_timeout_s)
+        if self._tracer is not None:
+            await asyncio.to_thread(self._tracer.close)
         if self._registry is not None:
             self._registry.close()
         if self._sampler is not None:
             await self._sampler.close()
+            self._sampler.sample()  # the prediction log's final counts
         if self._metrics is not None:
             self._metrics.close()
 
@@ -124,5 +150,6 @@ class InferdApp:
 
 def create_app() -> InferdApp:
     """granian's factory: the configuration comes from ``INFERD_SERVER_CONFIG``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return InferdApp(Configuration.from_environment())
+    configuration = Configuration.from_environment()
+    configure_logging(configuration.logging)
+    return InferdApp(configuration)

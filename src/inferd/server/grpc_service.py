@@ -26,7 +26,7 @@ from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
     GRPCInferenceServiceServicer,
     add_GRPCInferenceServiceServicer_to_server,
 )
-from inferd.server.inference import PLATFORMS
+from inferd.server.inference import PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import InferenceService
 from inferd.server.rest import EXTENSIONS
 from inferd.serving.served_model import ServedModel
@@ -72,14 +72,22 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            response = await self._service.infer(
+            answer = await self._service.infer(
                 "grpc",
                 request.model_name,
                 _version(request.model_version),
                 lambda: request_from_message(request),
                 client_timeout_s=context.time_remaining(),
+                header=lambda key: _metadata_value(context, key),
             )
-            return response_to_message(response)
+            trailing = []
+            if answer.prediction_id is not None:
+                trailing.append((PREDICTION_ID_HEADER, answer.prediction_id))
+            if answer.trace_response is not None:
+                trailing.append(("traceresponse", answer.trace_response))
+            if trailing:
+                context.set_trailing_metadata(tuple(trailing))
+            return response_to_message(answer.response)
         except InferdError as exc:
             await _abort(context, exc)
         except Exception:
@@ -126,6 +134,14 @@ class InferenceServicer(GRPCInferenceServiceServicer):
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelUnloadResponse()
+
+
+def _metadata_value(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | None:
+    """One request metadata value (looked up only when asked: most requests never ask)."""
+    for name, value in context.invocation_metadata() or ():
+        if name == key:
+            return value if isinstance(value, str) else value.decode("latin-1")
+    return None
 
 
 def _version(text: str) -> int | None:

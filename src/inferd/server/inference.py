@@ -1,7 +1,8 @@
 """Inference calls shared by REST and gRPC: deadlines, requested outputs, responses.
 
-Both transports decode into an :class:`~inferd.protocol.InferenceRequest`, call
-:func:`run_inference`, and encode the :class:`~inferd.protocol.InferenceResponse`.
+Both transports decode into an :class:`~inferd.protocol.InferenceRequest`, go
+through :class:`~inferd.server.inference_service.InferenceService`, and encode the
+:class:`~inferd.protocol.InferenceResponse` that :func:`build_response` makes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ import time
 
 from inferd.errors import InvalidInputError
 from inferd.protocol import InferenceRequest, InferenceResponse
-from inferd.serving.manager import ModelManager
+from inferd.serving.pipeline import InferenceResult
 from inferd.serving.settings import ServingSettings
 
 #: The response parameter that flags a degraded answer (also the records API's header).
 DEGRADED = "degraded"
+
+#: The response parameter (and records field) with the prediction log's id of the request.
+PREDICTION_ID = "prediction_id"
+#: The header that carries it.
+PREDICTION_ID_HEADER = "inferd-prediction-id"
 
 #: Triton's request parameter for a per-request timeout, in microseconds.
 TIMEOUT_PARAMETER = "timeout"
@@ -45,17 +51,15 @@ def deadline_for(
     return time.monotonic() + min(timeout_s, settings.max_timeout_s)
 
 
-async def run_inference(
-    manager: ModelManager,
+def build_response(
     name: str,
-    version: int | None,
+    version: int,
     request: InferenceRequest,
-    *,
-    client_timeout_s: float | None = None,
+    result: InferenceResult,
+    prediction_id: str | None = None,
 ) -> InferenceResponse:
-    """Route ``request`` to the served version of ``name`` and build its response."""
-    deadline = deadline_for(manager.settings, request, client_timeout_s)
-    handle, result = await manager.infer(name, version, request.inputs, deadline=deadline)
+    """The response to ``request``: its requested outputs, its id and parameters, a degraded flag,
+    and the prediction log's id for it (to join labels that arrive later)."""
     outputs = result.outputs
     wanted = request.output_names
     if wanted:
@@ -69,10 +73,12 @@ async def run_inference(
     if result.degraded:
         # Served, but not as well as it should be (stale or defaulted features): say so.
         parameters = {**parameters, DEGRADED: True, "degraded_reason": "; ".join(result.degraded)}
+    if prediction_id is not None:
+        parameters = {**parameters, PREDICTION_ID: prediction_id}
     return InferenceResponse(
         model_name=name,
         outputs=outputs,
-        model_version=str(handle.version),
+        model_version=str(version),
         id=request.id,
         parameters=parameters,
         binary_outputs=request.binary_outputs(outputs),

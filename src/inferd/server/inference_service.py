@@ -1,32 +1,68 @@
 """The edge's one way into inference: decode, route, answer, and record what happened.
 
 REST and gRPC both call :meth:`InferenceService.infer` with a decoder for their
-wire format. It times the request from its arrival to its answer, counts it by
-model, version, protocol and status (an error's HTTP status, for gRPC too, so one
-set of SLO rules covers both), and re-raises errors for the transport to render.
-Label values stay bounded: a model that is not served here is recorded as ``""``.
+wire format and a header lookup. Around the call it:
+
+- counts and times the request by model, version, protocol and status (an
+  error's HTTP status, for gRPC too, so one set of SLO rules covers both; a model
+  that is not served here is recorded as ``""`` so label values stay bounded);
+- traces it when tracing is on (the caller's ``traceparent`` is honoured);
+- sets the request's logging context, and writes an access line when asked;
+- offers the request to the prediction log, whose id goes back to the client.
+
+Errors are re-raised for the transport to render, after they are recorded.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from inferd.errors import InferdError
 from inferd.protocol import InferenceRequest, InferenceResponse
-from inferd.server.inference import run_inference
+from inferd.server.inference import build_response, deadline_for
 from inferd.serving.manager import ModelManager
+from inferd.serving.pipeline import InferenceResult
+from inferd.serving.served_model import ServedModel
+from inferd.telemetry.logs import ACCESS_LOGGER, REQUEST_CONTEXT, RequestContext
 from inferd.telemetry.metrics.server_metrics import ServerMetrics
+from inferd.telemetry.prediction_log import PredictionLog, PredictionRecord, new_prediction_id
+from inferd.telemetry.tracing.request_tracer import RequestSpan, RequestTracer
 
+HeaderLookup = Callable[[str], str | None]
 _INTERNAL_ERROR = 500
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response, with what the transport adds to it: the prediction id and the trace's span."""
+
+    response: InferenceResponse
+    prediction_id: str | None = None
+    trace_response: str | None = None
 
 
 class InferenceService:
     """Runs inference requests for the transports of one server process."""
 
-    def __init__(self, manager: ModelManager, *, metrics: ServerMetrics | None = None) -> None:
+    def __init__(
+        self,
+        manager: ModelManager,
+        *,
+        metrics: ServerMetrics | None = None,
+        tracer: RequestTracer | None = None,
+        prediction_log: PredictionLog | None = None,
+        access_log_enabled: bool = False,
+    ) -> None:
         self.manager = manager
         self.metrics = metrics
+        self.tracer = tracer
+        self.prediction_log = prediction_log
+        self._access = access_log_enabled
+        self._context = access_log_enabled or prediction_log is not None or tracer is not None
         self.rows_served = 0  # cumulative, for the throughput gauge
 
     async def infer(
@@ -37,35 +73,115 @@ class InferenceService:
         decode: Callable[[], InferenceRequest],
         *,
         client_timeout_s: float | None = None,
-    ) -> InferenceResponse:
+        header: HeaderLookup | None = None,
+    ) -> Answer:
         """Decode and run one request; errors propagate after they are recorded."""
         started = time.perf_counter()
+        span = self.tracer.start(protocol, name, header) if self.tracer is not None else None
+        prediction_id = None
+        token = None
+        if self._context:
+            prediction_id = new_prediction_id()
+            context = RequestContext(prediction_id, name, span.trace_id if span is not None else None)
+            token = REQUEST_CONTEXT.set(context)
         try:
             request = decode()
-            response = await run_inference(
-                self.manager, name, version, request, client_timeout_s=client_timeout_s
-            )
-        except InferdError as exc:
-            self._record_failure(protocol, name, int(exc.http_status), started)
+            deadline = deadline_for(self.manager.settings, request, client_timeout_s)
+            handle, result = await self.manager.infer(name, version, request.inputs, deadline=deadline)
+            logged_id = prediction_id if self.prediction_log is not None else None
+            response = build_response(name, handle.version, request, result, logged_id)
+        except Exception as exc:
+            code = int(exc.http_status) if isinstance(exc, InferdError) else _INTERNAL_ERROR
+            self._failed(protocol, name, code, started, span, exc)
             raise
-        except Exception:
-            self._record_failure(protocol, name, _INTERNAL_ERROR, started)
-            raise
+        finally:
+            if token is not None:
+                REQUEST_CONTEXT.reset(token)
         outputs = response.outputs
-        if outputs:
-            self.rows_served += len(next(iter(outputs.values())))
+        rows = len(next(iter(outputs.values()))) if outputs else 0
+        self.rows_served += rows
+        elapsed_s = time.perf_counter() - started
+        version_label = str(handle.version)
         if self.metrics is not None:
-            self.metrics.observe_request(
-                name, response.model_version or "", protocol, 200, time.perf_counter() - started
-            )
-        return response
+            self.metrics.observe_request(name, version_label, protocol, 200, elapsed_s)
+        if span is not None:
+            span.finish(version=version_label, code=200, rows=rows)
+        if self.prediction_log is not None and prediction_id is not None:
+            self._log_prediction(prediction_id, handle, result, elapsed_s, span)
+        if self._access:
+            self._access_line(protocol, name, version_label, 200, elapsed_s, prediction_id, span)
+        return Answer(response, logged_id, span.trace_response if span is not None else None)
 
-    def _record_failure(self, protocol: str, name: str, code: int, started: float) -> None:
-        if self.metrics is None:
-            return
+    def _failed(
+        self,
+        protocol: str,
+        name: str,
+        code: int,
+        started: float,
+        span: RequestSpan | None,
+        error: BaseException,
+    ) -> None:
         manager = self.manager
         if not manager.is_known(name):
             name = ""
         version = manager.serving_version(name) if name else None
         label = "" if version is None else str(version)
-        self.metrics.observe_request(name, label, protocol, code, time.perf_counter() - started)
+        elapsed_s = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.observe_request(name, label, protocol, code, elapsed_s)
+        if span is not None:
+            span.finish(version=label, code=code, rows=0, error=error)
+        if self._access:
+            self._access_line(protocol, name, label, code, elapsed_s, None, span)
+
+    def _log_prediction(
+        self,
+        prediction_id: str,
+        handle: ServedModel,
+        result: InferenceResult,
+        elapsed_s: float,
+        span: RequestSpan | None,
+    ) -> None:
+        assert self.prediction_log is not None
+        record = PredictionRecord(
+            prediction_id=prediction_id,
+            time_s=time.time() - elapsed_s,
+            model=handle.name,
+            version=handle.version,
+            inputs=dict(result.inputs or {}),
+            outputs=dict(result.outputs),
+            latency_s=elapsed_s,
+            trace_id=span.trace_id if span is not None else None,
+            pii_fields=handle.pii_fields,
+            degraded=bool(result.degraded),
+        )
+        self.prediction_log.submit(record)
+
+    @staticmethod
+    def _access_line(
+        protocol: str,
+        model: str,
+        version: str,
+        code: int,
+        elapsed_s: float,
+        prediction_id: str | None,
+        span: RequestSpan | None,
+    ) -> None:
+        # Status and timing only: an error's message may quote request values, so it stays out.
+        access_log.info(
+            "%s %s %s -> %d in %.2f ms",
+            protocol,
+            model or "-",
+            version or "-",
+            code,
+            elapsed_s * 1e3,
+            extra={
+                "protocol": protocol,
+                "status": code,
+                "duration_ms": round(elapsed_s * 1e3, 3),
+                "request_id": prediction_id,
+                "model": model,
+                "version": version,
+                "trace_id": span.trace_id if span is not None else None,
+            },
+        )

@@ -28,6 +28,7 @@ class MetricsSampler:
         self._interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
         self._models: set[str] = set()
+        self._log_counts: dict[str, int] = {}
 
     def start(self) -> None:
         self.sample()
@@ -52,6 +53,22 @@ class MetricsSampler:
         breaker = manager.dependencies.feature_breaker
         metrics.set_breaker_state(breaker.name, breaker.state.value)
         metrics.sample_process(time.monotonic(), self._service.rows_served)
+        self._sample_prediction_log()
+
+    def _sample_prediction_log(self) -> None:
+        log_ = self._service.prediction_log
+        if log_ is None:
+            return
+        stats = log_.stats
+        counts = {
+            "written": stats.written_requests,
+            "dropped": stats.dropped,
+            "failed": stats.failed,
+            "sampled_out": stats.sampled_out,
+        }
+        for outcome, count in counts.items():
+            self._metrics.add_prediction_log_records(outcome, count - self._log_counts.get(outcome, 0))
+        self._log_counts = counts
 
     async def _run(self) -> None:
         while True:

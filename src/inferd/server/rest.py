@@ -19,8 +19,8 @@ import orjson
 import inferd
 from inferd.errors import InferdError, NotFoundError, OverloadedError, VersionNotFoundError
 from inferd.protocol import records, v2
-from inferd.server.inference import DEGRADED, PLATFORMS
-from inferd.server.inference_service import InferenceService
+from inferd.server.inference import DEGRADED, PLATFORMS, PREDICTION_ID_HEADER
+from inferd.server.inference_service import Answer, InferenceService
 from inferd.server.openapi import openapi_document
 
 log = logging.getLogger("inferd.server")
@@ -75,7 +75,7 @@ class RestApi:
         if head == "v2":
             return await self._v2(method, parts[1:], header, body)
         if head == "v1" and len(parts) >= 3 and parts[1] == "models":
-            return await self._v1(method, parts[2:], body)
+            return await self._v1(method, parts[2:], header, body)
         if path == "/openapi.json" and method == "GET":
             if self._openapi is None:
                 self._openapi = orjson.dumps(openapi_document(inferd.__version__))
@@ -127,22 +127,20 @@ class RestApi:
 
     async def _infer(self, name: str, version: int | None, header: HeaderLookup, body: bytes) -> HttpResponse:
         json_length_header = header("inference-header-content-length")
-        response = await self._service.infer(
-            "rest", name, version, lambda: v2.decode_request(body, json_length_header)
+        answer = await self._service.infer(
+            "rest", name, version, lambda: v2.decode_request(body, json_length_header), header=header
         )
-        encoded, json_length = v2.encode_response(response)
+        encoded, json_length = v2.encode_response(answer.response)
         if json_length is None:
-            return HttpResponse(200, encoded)
-        return HttpResponse(
-            200,
-            encoded,
-            [
+            headers = _JSON
+        else:
+            headers = [
                 ("content-type", "application/octet-stream"),
                 ("inference-header-content-length", str(json_length)),
-            ],
-        )
+            ]
+        return HttpResponse(200, encoded, _with_answer_headers(headers, answer))
 
-    async def _v1(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
+    async def _v1(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
         _require(method, "POST")
         target = "/".join(parts)
         if not target.endswith(":predict"):
@@ -152,14 +150,18 @@ class RestApi:
         name, version, rest = _model_path(target[: -len(":predict")].split("/"))
         if rest:
             raise NotFoundError(f"no route for POST /v1/models/{target}")
-        response = await self._service.infer("rest", name, version, lambda: records.decode_records(body))
-        encoded = records.encode_predictions(response.outputs, response.model_version, response.id, name)
+        answer = await self._service.infer(
+            "rest", name, version, lambda: records.decode_records(body), header=header
+        )
+        response = answer.response
+        encoded = records.encode_predictions(
+            response.outputs, response.model_version, response.id, name, answer.prediction_id
+        )
+        headers = _JSON
         if response.parameters.get(DEGRADED):
             reason = str(response.parameters.get("degraded_reason", ""))
-            return HttpResponse(
-                200, encoded, [*_JSON, ("inferd-degraded", reason.encode("ascii", "replace").decode())]
-            )
-        return _ok(encoded)
+            headers = [*_JSON, ("inferd-degraded", reason.encode("ascii", "replace").decode())]
+        return HttpResponse(200, encoded, _with_answer_headers(headers, answer))
 
     def _metadata(self, name: str, version: int | None) -> HttpResponse:
         handle = self._manager.served(name, version)
@@ -224,6 +226,17 @@ def _model_path(parts: list[str]) -> tuple[str, int | None, str]:
 def _require(method: str, expected: str) -> None:
     if method != expected:
         raise MethodNotAllowedError(f"use {expected} here, not {method}")
+
+
+def _with_answer_headers(headers: list[tuple[str, str]], answer: Answer) -> list[tuple[str, str]]:
+    if answer.prediction_id is None and answer.trace_response is None:
+        return headers
+    headers = list(headers)
+    if answer.prediction_id is not None:
+        headers.append((PREDICTION_ID_HEADER, answer.prediction_id))
+    if answer.trace_response is not None:
+        headers.append(("traceresponse", answer.trace_response))
+    return headers
 
 
 def error_response(exc: InferdError) -> HttpResponse:

@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from inferd.batching import BatchingSettings
-from inferd.config import FeatureStoreSettings, RegistrySettings
+from inferd.config import FeatureStoreSettings, RegistrySettings, env_str
 from inferd.runtimes import RuntimeOptions
 from inferd.serving.settings import ServingSettings
+from inferd.telemetry.logs import LoggingSettings
 from inferd.telemetry.metrics import MetricsSettings
+from inferd.telemetry.prediction_log.settings import PredictionLogSettings
+from inferd.telemetry.tracing import TracingSettings
 
 CONFIG_ENV = "INFERD_SERVER_CONFIG"
+PII_KEY_ENV = "PREDICTION_LOG_PII_KEY"  # INFERD_PREDICTION_LOG_PII_KEY
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,14 @@ class Configuration:
     serving: ServingSettings = field(default_factory=ServingSettings)
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    tracing: TracingSettings = field(default_factory=TracingSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    prediction_log: PredictionLogSettings = field(default_factory=PredictionLogSettings)
 
     def to_json(self) -> str:
         data = asdict(self)
+        # A secret stays out of the environment of every worker: each reads it where the user put it.
+        data["prediction_log"]["pii_key"] = None
         data["registry"]["home"] = str(self.registry.home)
         cache = self.registry.cache_dir
         data["registry"]["cache_dir"] = str(cache) if cache is not None else None
@@ -83,6 +92,11 @@ class Configuration:
                 connect_timeout_s=registry["connect_timeout_s"],
             ),
             metrics=MetricsSettings(**data["metrics"]),
+            tracing=TracingSettings(**data["tracing"]),
+            logging=LoggingSettings(**data["logging"]),
+            prediction_log=PredictionLogSettings(
+                **{**data["prediction_log"], "pii_key": env_str(PII_KEY_ENV)}
+            ),
         )
 
     @classmethod

@@ -125,7 +125,6 @@ class FeatureStage:
             values = np.where(bad, np.asarray(field.default, dtype=values.dtype), values)
         return values
 
-
     def _observe(self, name: str, found_ages_s: np.ndarray, missing: np.ndarray, bad: np.ndarray) -> None:
         # One observation per field and request (the oldest value served), not one per row: cheap.
         metrics = self._metrics

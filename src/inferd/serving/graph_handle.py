@@ -36,6 +36,7 @@ class GraphHandle:
     ) -> None:
         self._version = version
         self.metrics = metrics
+        self.pii_fields = frozenset().union(*(handle.pii_fields for handle in nodes.values()))
         self._nodes = dict(nodes)
         self.signature: Signature = spec.signature()
         self.statistics = ModelStatistics(version.name, version.version)

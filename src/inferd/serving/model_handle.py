@@ -54,6 +54,8 @@ class ModelHandle:
             model, self._submit, features=features, cache=cache, cache_blocks=cache_blocks, metrics=metrics
         )
         self.cache = cache
+        contract = model.contract
+        self.pii_fields = frozenset(f.name for f in (*contract.inputs, *contract.outputs) if f.pii)
 
     @property
     def name(self) -> str:

@@ -23,6 +23,7 @@ from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
 from inferd.serving.steps import build_steps
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
+from inferd.telemetry.tracing import STAGE_TIMELINE
 from inferd.tensors import Batch, batch_rows
 
 Submit = Callable[[Batch, float | None], Awaitable[Batch]]
@@ -68,33 +69,44 @@ class Pipeline:
 
     async def run(self, batch: Batch, deadline: float | None) -> InferenceResult:
         started = time.perf_counter()
-        metrics = self._metrics
         if self._short:
             inputs = self._contract.prepare(batch)
-            input_s = time.perf_counter() - started
-            if metrics is not None:
-                metrics.stage("validate").observe(input_s)
-            return InferenceResult(await self._submit(inputs, deadline), input_s=input_s, inputs=batch)
+            prepared = time.perf_counter()
+            self._stage("validate", started, prepared)
+            outputs = await self._submit(inputs, deadline)
+            self._traced("batched model", prepared, time.perf_counter())
+            return InferenceResult(outputs, input_s=prepared - started, inputs=batch)
         degraded: tuple[str, ...] = ()
+        looked_up = started
         if self._features is not None:
             lookup = await self._features.fill(batch, deadline=deadline)
             batch, degraded = lookup.batch, lookup.degraded
-            if metrics is not None:
-                metrics.stage("features").observe(time.perf_counter() - started)
-        prepared = time.perf_counter()
+            looked_up = time.perf_counter()
+            self._stage("features", started, looked_up)
         inputs = self._model_inputs(batch)
-        done = time.perf_counter()
-        input_s = done - started
-        if metrics is not None:
-            stage = "preprocess" if self._pre or self._stacks else "validate"
-            metrics.stage(stage).observe(done - prepared)
+        prepared = time.perf_counter()
+        self._stage("preprocess" if self._pre or self._stacks else "validate", looked_up, prepared)
         outputs = await self._predict(inputs, deadline)
         if self._post:
             post_started = time.perf_counter()
             outputs = self._post(outputs)
-            if metrics is not None:
-                metrics.stage("postprocess").observe(time.perf_counter() - post_started)
-        return InferenceResult(outputs, degraded, input_s, inputs=batch)
+            self._stage("postprocess", post_started, time.perf_counter())
+        return InferenceResult(outputs, degraded, prepared - started, inputs=batch)
+
+    def _stage(self, stage: str, started: float, ended: float) -> None:
+        """One stage of one request: into its latency histogram, and onto the trace when traced."""
+        if self._metrics is not None:
+            self._metrics.stage(stage).observe(ended - started)
+        timeline = STAGE_TIMELINE.get()
+        if timeline is not None:
+            timeline.append((stage, started, ended))
+
+    @staticmethod
+    def _traced(stage: str, started: float, ended: float) -> None:
+        """A span only (the batcher times queue and model per model call for the histograms)."""
+        timeline = STAGE_TIMELINE.get()
+        if timeline is not None:
+            timeline.append((stage, started, ended))
 
     def _model_inputs(self, batch: Batch) -> Batch:
         if not self._pre and not self._stacks:
@@ -104,23 +116,26 @@ class Pipeline:
 
     async def _predict(self, inputs: Batch, deadline: float | None) -> Batch:
         cache = self._cache
-        if cache is None:
-            return await self._submit(inputs, deadline)
         started = time.perf_counter()
+        if cache is None:
+            outputs = await self._submit(inputs, deadline)
+            self._traced("batched model", started, time.perf_counter())
+            return outputs
         n_rows = batch_rows(inputs)
         keys = row_keys(self._ref, inputs)
         if self._cache_blocks:
             hits, misses = await asyncio.to_thread(split_hits, cache, keys, n_rows)
         else:
             hits, misses = split_hits(cache, keys, n_rows)
-        metrics = self._metrics
-        if metrics is not None:
-            metrics.on_cache(len(hits), len(misses))
-            metrics.stage("cache").observe(time.perf_counter() - started)
+        looked_up = time.perf_counter()
+        self._stage("cache", started, looked_up)
+        if self._metrics is not None:
+            self._metrics.on_cache(len(hits), len(misses))
         if not misses:
             return merge_rows(n_rows, hits, {}, [])
         missed = {name: array[misses] for name, array in inputs.items()}
         computed = await self._submit(missed, deadline)
+        self._traced("batched model", looked_up, time.perf_counter())
         rows = [{name: array[i : i + 1] for name, array in computed.items()} for i in range(len(misses))]
         missed_keys = [keys[i] for i in misses]
         if self._cache_blocks:

@@ -15,6 +15,7 @@ class ServedModel(Protocol):
 
     statistics: ModelStatistics
     metrics: ModelMetrics | None
+    pii_fields: frozenset[str]  # fields the contract marks pii: masked before anything is logged
 
     @property
     def name(self) -> str: ...

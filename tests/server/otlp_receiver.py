@@ -43,7 +43,7 @@ def otlp_receiver() -> Iterator[tuple[str, Received]]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
             request = ExportTraceServiceRequest.FromString(body)
             with lock:

@@ -105,7 +105,8 @@ def test_traces_logs_and_prediction_log_tell_one_story_without_pii(scorer_home: 
             grpc_trace_id = grpc_infer_with_traceparent(server)
             # A client's mistake: refused, logged without its values.
             status, _, body = predict(server, [row(-1.0)])
-            assert status == 400 and "amount" in body["error"]
+            assert status == 400
+            assert "amount" in body["error"]
             status, _, body = predict(server, [row(7.0, email="bob.pii@example.org")])
             assert status == 200
             second_id = body["prediction_id"]
@@ -144,7 +145,8 @@ def test_traces_logs_and_prediction_log_tell_one_story_without_pii(scorer_home: 
     logged = next(r for r in records if r["prediction_id"] == prediction_id)
     assert logged["trace_id"] == TRACE_ID
     assert logged["input__amount"] == pytest.approx(12.5)
-    assert len(logged["input__email"]) >= 16 and logged["input__email"] != EMAIL
+    assert len(logged["input__email"]) >= 16
+    assert logged["input__email"] != EMAIL
 
     # PII appears nowhere: not in the log files, the traces, nor the server's own log.
     for secret in (EMAIL, CARD, "bob.pii@example.org"):

@@ -1,0 +1,148 @@
+"""What telemetry costs a busy server: metrics, tracing and the prediction log, each on vs off.
+
+Run: .venv/bin/python benchmarks/serving/telemetry_overhead.py [--duration-s 10] [--repeats 3]
+
+One ``inferd serve`` per configuration, all serving the reference model (the
+demo gradient-boosted classifier, ONNX), each driven in turn with wrk at 64
+connections with the one-row v2 JSON request (wrk shares the 2 cores; the runs
+are interleaved so noise hits every configuration alike, and each cell is the
+median of ``--repeats`` runs). Spans go to an OTLP/HTTP receiver in this process
+that accepts and discards them. Targets (issue 5): metrics and tracing on cost
+at most 5% of the throughput of a server with both off; the prediction log at
+100% sampling costs at most 10% of the throughput and 10% of p99 of the same
+server without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import statistics
+import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from inferd_server import inferd_group
+from reference_home import REFERENCE_MODEL, prepare_home, reference_row
+from wrk_load import WrkResult, run_wrk
+
+CONNECTIONS = 64
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def configurations(otlp: str) -> dict[str, tuple[str, ...]]:
+    trace = ("--trace", "--otlp-endpoint", otlp)
+    return {
+        "all off": ("--no-metrics",),
+        "metrics": (),
+        "metrics + tracing 10%": (*trace, "--trace-sample-ratio", "0.1"),
+        "metrics + tracing 100%": trace,
+        "metrics + prediction log 100%": ("--prediction-log", "parquet", "--pii-mode", "drop"),
+    }
+
+
+@contextlib.contextmanager
+def discarding_otlp_receiver() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1/traces"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration-s", type=float, default=10.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="inferd-telemetry-bench-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        work = Path(tmp)
+        home = work / "home"
+        prepare_home(home)
+        row = reference_row()
+        body = work / "body.json"
+        tensor = {"name": "input", "shape": list(row.shape), "datatype": "FP32", "data": row.ravel().tolist()}
+        body.write_text(json.dumps({"inputs": [tensor]}))
+        otlp = stack.enter_context(discarding_otlp_receiver())
+        urls = {}
+        for name, flags in configurations(otlp).items():
+            port = free_port()
+            group = inferd_group(
+                name,
+                home,
+                work / f"{port}.log",
+                http_port=port,
+                grpc_port=0,
+                extra=(*flags, REFERENCE_MODEL),
+            )
+            stack.enter_context(group)
+            group.start(f"http://127.0.0.1:{port}/v2/health/ready")
+            urls[name] = f"http://127.0.0.1:{port}/v2/models/{REFERENCE_MODEL}/infer"
+        for url in urls.values():
+            run_wrk(url, body, connections=16, duration_s=2)
+        runs: dict[str, list[WrkResult]] = {name: [] for name in urls}
+        for round_number in range(args.repeats):
+            for name, url in urls.items():
+                result = run_wrk(url, body, connections=CONNECTIONS, duration_s=args.duration_s)
+                runs[name].append(result)
+                print(
+                    f"round {round_number + 1}/{args.repeats} {name:<32} {result.requests_per_s:>8.0f} req/s "
+                    f"p99 {result.p99_ms:6.2f} ms errors {result.errors}",
+                    flush=True,
+                )
+        report(runs)
+
+
+def report(runs: dict[str, list[WrkResult]]) -> None:
+    rate = {name: statistics.median(r.requests_per_s for r in results) for name, results in runs.items()}
+    p99 = {name: statistics.median(r.p99_ms for r in results) for name, results in runs.items()}
+    errors = {name: sum(r.errors for r in results) for name, results in runs.items()}
+    print(f"\nmedians at c={CONNECTIONS} (wrk -t1 shares the 2 cores)")
+    header = f"{'configuration':<32} {'req/s':>8} {'p99 ms':>8} {'vs all off':>11} {'vs metrics':>11}"
+    print(f"{header} {'errors':>7}")
+    for name in runs:
+        print(
+            f"{name:<32} {rate[name]:>8.0f} {p99[name]:>8.2f} {rate[name] / rate['all off']:>10.1%} "
+            f"{rate[name] / rate['metrics']:>10.1%} {errors[name]:>7}"
+        )
+    logged = "metrics + prediction log 100%"
+    print(
+        f"\nmetrics on: {1 - rate['metrics'] / rate['all off']:+.1%} throughput cost (target <= 5%)\n"
+        f"metrics + tracing 10%: {1 - rate['metrics + tracing 10%'] / rate['all off']:+.1%}; "
+        f"100%: {1 - rate['metrics + tracing 100%'] / rate['all off']:+.1%} (target <= 5%)\n"
+        f"prediction log 100%: {1 - rate[logged] / rate['metrics']:+.1%} throughput, "
+        f"p99 {p99[logged] / p99['metrics'] - 1:+.1%} (targets <= 10% each)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,6 @@ and closes the sink.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import threading
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from inferd.telemetry.prediction_log.masking import mask_pii, pii_key_bytes
+from inferd.telemetry.prediction_log.masking import PiiMasker
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.settings import PredictionLogSettings
 from inferd.telemetry.prediction_log.sink import PredictionSink, open_sink
@@ -59,7 +58,7 @@ class PredictionLog:
         self, settings: PredictionLogSettings, sink: PredictionSink, *, rng: random.Random | None = None
     ) -> None:
         self.settings = settings
-        self._pii_key = pii_key_bytes(settings.pii_key) if settings.pii_mode == "hash" else b""
+        self._masker = PiiMasker(settings.pii_mode, settings.pii_key)
         self._sample_rate = settings.sample_rate
         self._random = (rng or random.Random()).random
         self._capacity = settings.buffer_records
@@ -138,11 +137,18 @@ class PredictionLog:
         self.close()
 
     def _masked(self, record: PredictionRecord) -> PredictionRecord:
-        mode, fields, key = self.settings.pii_mode, record.pii_fields, self._pii_key
-        return dataclasses.replace(
-            record,
-            inputs=mask_pii(record.inputs, fields, mode, key),
-            outputs=mask_pii(record.outputs, fields, mode, key),
+        fields = record.pii_fields
+        return PredictionRecord(  # positional: a third cheaper than dataclasses.replace
+            record.prediction_id,
+            record.time_s,
+            record.model,
+            record.version,
+            self._masker.mask(record.inputs, fields),
+            self._masker.mask(record.outputs, fields),
+            record.latency_s,
+            record.trace_id,
+            fields,
+            record.degraded,
         )
 
     def _count_unmaskable(self, record: PredictionRecord, exc: Exception) -> None:
@@ -188,8 +194,7 @@ def open_prediction_log(settings: PredictionLogSettings, home: Path) -> Predicti
     """
     if not settings.is_enabled:
         return None
-    if settings.pii_mode == "hash":
-        pii_key_bytes(settings.pii_key)
+    PiiMasker(settings.pii_mode, settings.pii_key)  # refuses hashing without a key before any file opens
     sink = open_sink(
         settings.sink,
         home,

@@ -27,6 +27,45 @@ from inferd.telemetry.prediction_log.settings import PII_KEY_VARIABLE, PII_MODES
 HASH_HEX_DIGITS = 32
 
 
+class PiiMasker:
+    """Masks the PII columns of batches with one mode and key (the key's HMAC state prepared once).
+
+    Raises :class:`InvalidInputError` for an unknown mode, or for mode ``"hash"`` without a key.
+    """
+
+    def __init__(self, mode: PiiMode, key: str | bytes | None) -> None:
+        if mode not in PII_MODES:
+            raise InvalidInputError(f"PII mode {mode!r} is not one of {', '.join(PII_MODES)}")
+        self.mode = mode
+        # Copying a keyed HMAC costs half of keying a new one per value.
+        self._hmac = hmac.new(pii_key_bytes(key), digestmod="sha256") if mode == "hash" else None
+
+    def mask(
+        self, columns: Mapping[str, npt.NDArray[np.generic]], pii_fields: frozenset[str]
+    ) -> dict[str, npt.NDArray[np.generic]]:
+        """A copy of ``columns`` with every column named in ``pii_fields`` hashed or dropped."""
+        keyed = self._hmac
+        if keyed is None:
+            return {name: values for name, values in columns.items() if name not in pii_fields}
+        return {
+            name: _hashed(values, keyed) if name in pii_fields else values for name, values in columns.items()
+        }
+
+
+def _hashed(values: npt.NDArray[np.generic], keyed: hmac.HMAC) -> npt.NDArray[np.object_]:
+    """Each element of ``values`` as its keyed hash (hex text), ``None`` kept; same shape."""
+    hashed = np.array(
+        [None if value is None else _digest(keyed, value) for value in values.ravel().tolist()], dtype=object
+    )  # hex strings and None: numpy cannot mistake them for nested sequences
+    return hashed if values.ndim == 1 else hashed.reshape(values.shape)
+
+
+def _digest(keyed: hmac.HMAC, value: object) -> str:
+    digest = keyed.copy()
+    digest.update(canonical_bytes(value))
+    return digest.digest()[: HASH_HEX_DIGITS // 2].hex()
+
+
 def mask_pii(
     columns: Mapping[str, npt.NDArray[np.generic]],
     pii_fields: frozenset[str],
@@ -35,32 +74,11 @@ def mask_pii(
 ) -> dict[str, npt.NDArray[np.generic]]:
     """A copy of ``columns`` with every column named in ``pii_fields`` hashed or dropped.
 
-    Hashed columns become object arrays of hex strings of the same shape. Raises
-    :class:`InvalidInputError` for an unknown mode, or for mode ``"hash"`` without a key.
+    Hashed columns become object arrays of hex strings of the same shape; other
+    columns are the same array objects. Raises :class:`InvalidInputError` for an
+    unknown mode, or for mode ``"hash"`` without a key.
     """
-    if mode not in PII_MODES:
-        raise InvalidInputError(f"PII mode {mode!r} is not one of {', '.join(PII_MODES)}")
-    if not pii_fields.intersection(columns):
-        return dict(columns)
-    if mode == "drop":
-        return {name: values for name, values in columns.items() if name not in pii_fields}
-    secret = pii_key_bytes(key)
-    return {
-        name: hash_values(values, secret) if name in pii_fields else values
-        for name, values in columns.items()
-    }
-
-
-def hash_values(values: npt.NDArray[np.generic], key: bytes) -> npt.NDArray[np.object_]:
-    """Each element of ``values`` as its keyed hash (hex text), ``None`` kept; same shape."""
-    hashed = [None if value is None else _digest(key, value) for value in values.ravel().tolist()]
-    out = np.empty(len(hashed), dtype=object)
-    out[:] = hashed
-    return out.reshape(values.shape)
-
-
-def _digest(key: bytes, value: object) -> str:
-    return hmac.digest(key, canonical_bytes(value), "sha256")[: HASH_HEX_DIGITS // 2].hex()
+    return PiiMasker(mode, key).mask(columns, pii_fields)
 
 
 def canonical_bytes(value: object) -> bytes:

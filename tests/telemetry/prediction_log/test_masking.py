@@ -5,7 +5,7 @@ import hmac
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inferd.errors import InvalidInputError
@@ -71,6 +71,7 @@ def test_an_unknown_mode_is_refused() -> None:
         mask_pii({}, PII, "redact", "key")  # type: ignore[arg-type]
 
 
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.text(min_size=1), min_size=1, max_size=20))
 def test_hashes_are_deterministic_and_tell_distinct_values_apart(values: list[str]) -> None:
     columns = {"email": np.array(values, dtype=object)}

@@ -46,11 +46,16 @@ class PredictionLogStats:
     written_rows: int
     failed: int
 
+    @property
+    def unfinished(self) -> int:
+        """Accepted requests neither written nor failed yet: queued, or in the writer's hands."""
+        return self.submitted - self.sampled_out - self.dropped - self.written_requests - self.failed
+
 
 class PredictionLog:
     """Samples, masks and buffers prediction records; a :class:`Writer` thread writes them to ``sink``.
 
-    Raises :class:`InvalidInputError` when PII is to be hashed without a key. ``random``
+    Raises :class:`InvalidInputError` when PII is to be hashed without a key. ``rng``
     (a seeded :class:`random.Random`) makes sampling repeatable in tests.
     """
 
@@ -108,9 +113,9 @@ class PredictionLog:
             self._closed = True
         if not self._writer.stop(timeout_s):
             logger.error(
-                "prediction log: the writer did not finish within %.1f s; %d queued requests may be lost",
+                "prediction log: the writer did not finish within %.1f s; %d unwritten requests may be lost",
                 timeout_s,
-                len(self._pending),
+                self.stats.unfinished,
             )
 
     @property

@@ -17,11 +17,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from inferd.contract.stacking import stack_inputs
 from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
-from inferd.serving.steps import build_steps
+from inferd.serving.steps import InputPlan, build_steps
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.tracing import STAGE_TIMELINE
 from inferd.tensors import Batch, batch_rows
@@ -63,6 +62,8 @@ class Pipeline:
         self._pre = build_steps(deployment.preprocess, artifact_dir=model.artifact_dir)
         self._post = build_steps(deployment.postprocess, artifact_dir=model.artifact_dir)
         self._stacks = deployment.model_inputs
+        # Preprocessing and stacking, fused into a few matrix ops when the steps allow.
+        self._inputs = InputPlan(self._pre, self._stacks, model.contract.inputs)
         self._short = (
             features is None and cache is None and not self._pre and not self._post and not self._stacks
         )
@@ -111,8 +112,7 @@ class Pipeline:
     def _model_inputs(self, batch: Batch) -> Batch:
         if not self._pre and not self._stacks:
             return self._contract.prepare(batch)
-        prepared = self._pre(self._contract.check(batch))
-        return stack_inputs(self._stacks, prepared) if self._stacks else prepared
+        return self._inputs(self._contract.check(batch))
 
     async def _predict(self, inputs: Batch, deadline: float | None) -> Batch:
         cache = self._cache

@@ -21,7 +21,8 @@ whole batches. Built-in kinds: ``standardize``, ``scale``, ``one_hot``,
 from __future__ import annotations
 
 from inferd.serving.steps.catalog import STEP_KINDS, build_steps
+from inferd.serving.steps.input_plan import InputPlan
 from inferd.serving.steps.sequence import StepSequence
 from inferd.serving.steps.step import Step
 
-__all__ = ["STEP_KINDS", "Step", "StepSequence", "build_steps"]
+__all__ = ["STEP_KINDS", "InputPlan", "Step", "StepSequence", "build_steps"]

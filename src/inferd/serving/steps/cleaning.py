@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from inferd.errors import InvalidInputError
+from inferd.serving.steps.column_op import Clamp, ColumnOp, DtypeKept, NanFill
 from inferd.serving.steps.operand import Operand
 from inferd.serving.steps.step import field_of, first_row, numeric_field, shown
 from inferd.serving.steps.step_config import Scalar, StepConfig
@@ -36,6 +37,9 @@ class FillDefaults:
             if missing is not None and missing.any():
                 out[field] = self._filled(field, values, missing, default)
         return out
+
+    def column_ops(self) -> tuple[ColumnOp, ...]:
+        return tuple(NanFill(field, default) for field, default in self._defaults)
 
     def _filled(self, field: str, values: np.ndarray, missing: np.ndarray, default: Scalar) -> np.ndarray:
         if values.dtype.kind == "O":
@@ -84,6 +88,9 @@ class Clip:
             out[field] = values.astype(dtype) if dtype.kind == "f" and values.dtype != dtype else values
         return out
 
+    def column_ops(self) -> tuple[ColumnOp, ...]:
+        return tuple(Clamp(field, self._low, self._high) for field in self._fields)
+
 
 class Cast:
     """Fields converted to one dtype."""
@@ -99,6 +106,9 @@ class Cast:
         for field in self._fields:
             out[field] = self._cast(field, field_of(batch, field, self.name))
         return out
+
+    def column_ops(self) -> tuple[ColumnOp, ...]:
+        return tuple(DtypeKept(field, self._dtype) for field in self._fields)
 
     def _cast(self, field: str, values: np.ndarray) -> np.ndarray:
         if values.dtype == self._dtype:

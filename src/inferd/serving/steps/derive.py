@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from inferd.serving.steps.column_op import ColumnOp, Computed
 from inferd.serving.steps.expression import Expression
 from inferd.serving.steps.step_config import StepConfig
 from inferd.tensors import Batch, batch_rows
@@ -23,14 +24,26 @@ class Derive:
         self._dtype = dtype
 
     def __call__(self, batch: Batch) -> Batch:
+        out = dict(batch)
+        out[self._target] = self.values(batch)
+        return out
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The fields the expression reads."""
+        return frozenset(self._expression.fields)
+
+    def values(self, batch: Batch, rows: int | None = None) -> np.ndarray:
+        """The new field's values; ``rows`` (counted from ``batch`` if not given) for a constant."""
         result = np.asarray(self._expression(batch))
         if result.ndim == 0:  # an expression of constants only: one value for every row
-            result = np.full(batch_rows(batch), result)
+            result = np.full(batch_rows(batch) if rows is None else rows, result)
         if self._dtype is not None and result.dtype != self._dtype:
             result = result.astype(self._dtype)
-        out = dict(batch)
-        out[self._target] = result
-        return out
+        return result
+
+    def column_ops(self) -> tuple[ColumnOp, ...]:
+        return (Computed(self._target, self),)
 
 
 def build_derive(config: StepConfig) -> Derive:

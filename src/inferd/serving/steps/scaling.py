@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from inferd.errors import InvalidInputError
+from inferd.serving.steps.column_op import AffineMap, ColumnOp
 from inferd.serving.steps.operand import Operand
 from inferd.serving.steps.step import numeric_field
 from inferd.serving.steps.step_config import StepConfig
@@ -39,6 +40,9 @@ class AffineStep:
                 result = result.astype(values.dtype)
             out[field] = result
         return out
+
+    def column_ops(self) -> tuple[ColumnOp, ...]:
+        return tuple(AffineMap(field, offset, divisor) for field, offset, divisor in self._plan)
 
 
 def build_standardize(config: StepConfig) -> AffineStep:

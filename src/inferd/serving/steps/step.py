@@ -8,7 +8,8 @@ field, and the row where one row is to blame.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from inferd.errors import InvalidInputError
 from inferd.tensors import Batch
 
 NUMERIC_KINDS = "biuf"
+Value = TypeVar("Value")
 
 
 @runtime_checkable
@@ -27,7 +29,7 @@ class Step(Protocol):
     def __call__(self, batch: Batch) -> Batch: ...
 
 
-def field_of(batch: Batch, field: str, step: str) -> np.ndarray:
+def field_of(batch: Mapping[str, Value], field: str, step: str) -> Value:
     """The array of ``field``, or an error naming the step, the field and what the batch has."""
     try:
         return batch[field]

@@ -1,13 +1,13 @@
-"""A real OTLP/HTTP trace receiver for tests: decodes what the exporter sends with OpenTelemetry's own protos.
+"""A real OTLP/HTTP trace receiver for tests: ``POST /v1/traces`` with OTLP's JSON encoding.
 
-No collector binary is installable here; this speaks the protocol (protobuf
-``ExportTraceServiceRequest`` POSTed to ``/v1/traces``) and keeps every span and
-every raw body, so a test can also search the bytes for values that must never
-be exported.
+No collector binary is installable here; this speaks the protocol and keeps every
+span and every raw body, so a test can also search the bytes for values that must
+never be exported.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,42 +21,38 @@ from tests.services import free_port
 @dataclass
 class Received:
     bodies: list[bytes] = field(default_factory=list)
-    spans: list[Any] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
 
-    def attributes(self, span: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for attribute in span.attributes:
-            value = attribute.value
-            out[attribute.key] = getattr(value, value.WhichOneof("value"))
-        return out
+    @staticmethod
+    def attributes(span: dict[str, Any]) -> dict[str, Any]:
+        return {a["key"]: next(iter(a["value"].values())) for a in span.get("attributes", [])}
 
 
 @contextmanager
 def otlp_receiver() -> Iterator[tuple[str, Received]]:
     """Yields (endpoint URL for ``--otlp-endpoint``, what arrives)."""
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-        ExportTraceServiceResponse,
-    )
-
     received = Received()
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
-            request = ExportTraceServiceRequest.FromString(body)
+            assert self.headers["content-type"] == "application/json"
+            document = json.loads(body)
             with lock:
                 received.bodies.append(body)
-                for resource_spans in request.resource_spans:
-                    for scope_spans in resource_spans.scope_spans:
-                        received.spans.extend(scope_spans.spans)
-            reply = ExportTraceServiceResponse().SerializeToString()
+                for resource_spans in document["resourceSpans"]:
+                    received.resources.append(resource_spans["resource"])
+                    for scope_spans in resource_spans["scopeSpans"]:
+                        received.spans.extend(scope_spans["spans"])
             self.send_response(200)
-            self.send_header("content-type", "application/x-protobuf")
-            self.send_header("content-length", str(len(reply)))
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", "2")
             self.end_headers()
-            self.wfile.write(reply)
+            self.wfile.write(b"{}")
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

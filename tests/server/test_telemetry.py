@@ -115,13 +115,22 @@ def test_traces_logs_and_prediction_log_tell_one_story_without_pii(scorer_home: 
         log_text = server.log()
 
     # Traces: the caller's trace id and parent, a span per stage, the model and version named.
-    root = next(s for s in received.spans if s.name == "inference" and s.trace_id.hex() == TRACE_ID)
-    assert root.parent_span_id.hex() == PARENT_SPAN
-    assert received.attributes(root)["inferd.model"] == "scorer"
-    assert received.attributes(root)["inferd.model_version"] == "1"
-    children = {s.name for s in received.spans if s.parent_span_id == root.span_id}
-    assert {"validate", "batched model"} <= children
-    assert any(s.trace_id.hex() == grpc_trace_id and s.name == "inference" for s in received.spans)
+    root = next(s for s in received.spans if s["name"] == "inference" and s["traceId"] == TRACE_ID)
+    assert root["parentSpanId"] == PARENT_SPAN
+    assert root["kind"] == 2  # SERVER
+    attributes = received.attributes(root)
+    assert (attributes["inferd.model"], attributes["inferd.model_version"]) == ("scorer", "1")
+    assert attributes["inferd.rows"] == "2"  # int64 is a string in OTLP JSON
+    children = [s for s in received.spans if s.get("parentSpanId") == root["spanId"]]
+    assert {"validate", "batched model"} <= {s["name"] for s in children}
+    for child in children:  # each stage lies within its request
+        assert int(root["startTimeUnixNano"]) <= int(child["startTimeUnixNano"])
+        assert int(child["endTimeUnixNano"]) <= int(root["endTimeUnixNano"])
+    assert {"key": "service.name", "value": {"stringValue": "inferd"}} in received.resources[0]["attributes"]
+    assert any(s["traceId"] == grpc_trace_id and s["name"] == "inference" for s in received.spans)
+    refused = next(s for s in received.spans if received.attributes(s).get("inferd.status_code") == "400")
+    assert received.attributes(refused)["error.type"] == "ContractViolationError"
+    assert "status" not in refused  # the client's mistake is not our error
 
     # Logs: JSON lines; the access line carries the request, trace, model and version.
     lines = [json.loads(line) for line in log_text.splitlines() if line.startswith("{")]

@@ -1,11 +1,10 @@
 """OpenTelemetry traces of inference requests: one span per request, one per pipeline stage.
 
-Off by default, and then free: nothing of OpenTelemetry is imported and the
-request path pays one ``ContextVar.get`` per stage. When on, the pipeline notes
-each stage's start and end on a :data:`STAGE_TIMELINE` that the request's
-:class:`RequestSpan` turns into child spans when the request ends, so the
-serving code never talks to OpenTelemetry itself. This top level imports no
-OpenTelemetry: the tracer lives in :mod:`.request_tracer`.
+Off by default, and then free: no tracer exists and the request path pays one
+``ContextVar.get`` per stage. When on, the pipeline notes each stage's start and
+end on a :data:`STAGE_TIMELINE`; the request's span (:mod:`.request_tracer`)
+turns them into child spans exported over OTLP/HTTP (:mod:`.otlp_exporter`), so
+the serving code never talks to the tracer itself.
 """
 
 from inferd.telemetry.tracing.settings import TracingSettings

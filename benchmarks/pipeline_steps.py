@@ -1,14 +1,20 @@
-"""What ten built-in pipeline steps add to the reference model's time at batch 32.
+"""What ten built-in pipeline steps add to the reference model's time, at batch 32 and 256.
 
-Run: python benchmarks/pipeline_steps.py [--runs 15] [--calls 2000] [--rows 32]
+Run: python benchmarks/pipeline_steps.py [--runs 15] [--calls 2000] [--rows 32 256] [--per-step]
 The reference model (GradientBoostingClassifier(n_estimators=100, max_depth=4)
 on 30 float32 features, ONNX with zipmap off) is trained into a temporary folder
-and run by onnxruntime with one intra-op thread: once as a bare
-``InferenceSession.run`` (the baseline) and once through inferd's runtime. The
-steps are a typical deployment: seven preprocessing steps on the named fields
-f0..f29 and three postprocessing steps on the model's outputs. Each figure is
-the median over ``--runs`` interleaved runs of the mean time of ``--calls``
-calls. Target: the steps add at most 10% of the bare model's time.
+and run by onnxruntime with one intra-op thread as a bare ``InferenceSession.run``:
+the baseline. The deployment is a typical one: a contract of the named fields
+f0..f29 (f0 and f1 nullable), seven preprocessing steps on them, the fields
+stacked into the model's ``input`` (f11 under its new name), and three
+postprocessing steps on the model's outputs.
+
+What the steps add is measured the way the pipeline runs them: the model's
+inputs from checked fields with the steps (fused, ``InputPlan``) minus the same
+without steps (the plain stack every deployment with ``model_inputs`` pays),
+plus the postprocessing. Each figure is the median over ``--runs`` interleaved
+runs of the mean time of ``--calls`` calls; the added share is the median of
+the per-run ratios. Target: at most 10% of the bare model's time at batch 32.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from inferd.contract import Contract, Stack
 from inferd.demo.training import N_FEATURES, reference_dataset, train_tabular_gbm
 from inferd.runtimes import RuntimeOptions, load_runtime
-from inferd.serving.steps import StepSequence, build_steps
+from inferd.serving.steps import InputPlan, StepSequence, build_steps
 from inferd.tensors import Batch
 
 PREPROCESS: list[dict[str, Any]] = [
@@ -48,6 +55,20 @@ POSTPROCESS: list[dict[str, Any]] = [
     },
     {"step": "round", "output": "probabilities", "decimals": 4},
 ]
+FIELDS = [f"f{i}" for i in range(N_FEATURES)]
+CONTRACT = Contract.from_dict(
+    {"inputs": [{"name": name, "dtype": "float32", "nullable": name in ("f0", "f1")} for name in FIELDS]}
+)
+PLAIN_STACK = Stack("input", tuple(FIELDS))
+RENAMED_STACK = Stack("input", tuple("f11_raw" if name == "f11" else name for name in FIELDS))
+
+MODEL = "model (InferenceSession.run)"
+RUNTIME = "model (inferd runtime.predict)"
+PLAIN = "inputs, no steps (check + stack)"
+FUSED = "inputs, 7 steps fused (check + plan)"
+STEPWISE = "inputs, 7 steps one by one (before)"
+POST = "3 postprocess steps"
+ADDED = "added by the 10 steps"
 
 
 def per_call_s(function: Callable[[], object], calls: int) -> float:
@@ -57,7 +78,7 @@ def per_call_s(function: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) / calls
 
 
-def measure(folder: Path, rows: int, runs: int, calls: int) -> dict[str, list[float]]:
+def timers(folder: Path, rows: int, per_step: bool) -> dict[str, Callable[[], object]]:
     import onnxruntime as ort
 
     model = train_tabular_gbm(folder)
@@ -68,57 +89,76 @@ def measure(folder: Path, rows: int, runs: int, calls: int) -> dict[str, list[fl
     runtime = load_runtime(model.path, "onnx", options=RuntimeOptions(intra_op_threads=1))
     x, _ = reference_dataset()
     matrix = np.ascontiguousarray(x[:rows])
-    fields: Batch = {f"f{i}": matrix[:, i].copy() for i in range(N_FEATURES)}
+    fields: Batch = {name: matrix[:, i].copy() for i, name in enumerate(FIELDS)}
     outputs = runtime.predict({"input": matrix})
     pre, post = build_steps(PREPROCESS), build_steps(POSTPROCESS)
-    if len(pre) + len(post) != 10:
-        raise SystemExit("the benchmark must run ten steps")
-    timed: dict[str, Callable[[], object]] = {
-        "model (InferenceSession.run)": lambda: session.run(None, {"input": matrix}),
-        "model (inferd runtime.predict)": lambda: runtime.predict({"input": matrix}),
-        "10 steps (7 pre + 3 post)": lambda: (pre(fields), post(outputs)),
-        "empty StepSequence": lambda: StepSequence()(fields),
+    plain = InputPlan(StepSequence(), [PLAIN_STACK], CONTRACT.inputs)
+    fused = InputPlan(pre, [RENAMED_STACK], CONTRACT.inputs)
+    if len(pre) + len(post) != 10 or not fused.is_fused:
+        raise SystemExit(f"the benchmark must run ten steps, the first seven fused: {fused!r}")
+    found = {
+        MODEL: lambda: session.run(None, {"input": matrix}),
+        RUNTIME: lambda: runtime.predict({"input": matrix}),
+        PLAIN: lambda: plain(CONTRACT.check(fields)),
+        FUSED: lambda: fused(CONTRACT.check(fields)),
+        STEPWISE: lambda: fused.step_by_step(CONTRACT.check(fields)),
+        POST: lambda: post(outputs),
     }
-    timed.update(one_step_timers(pre, fields))
-    timed.update(one_step_timers(post, outputs))
+    if per_step:
+        found.update(one_step_timers(pre, CONTRACT.check(fields)))
+        found.update(one_step_timers(post, outputs))
+    return found
+
+
+def one_step_timers(steps: StepSequence, batch: Batch) -> dict[str, Callable[[], object]]:
+    found: dict[str, Callable[[], object]] = {}
+    for step in steps:
+        found[f"  one by one: {step.name}"] = lambda step=step, batch=batch: step(batch)
+        batch = step(batch)
+    return found
+
+
+def measure(folder: Path, rows: int, runs: int, calls: int, per_step: bool) -> dict[str, list[float]]:
+    timed = timers(folder, rows, per_step)
     for function in timed.values():
         per_call_s(function, calls // 10)  # warm up
     samples: dict[str, list[float]] = {label: [] for label in timed}
     for _ in range(runs):
         for label, function in timed.items():
             samples[label].append(per_call_s(function, calls))
+    samples[ADDED] = [
+        fused - plain + post
+        for fused, plain, post in zip(samples[FUSED], samples[PLAIN], samples[POST], strict=True)
+    ]
     return samples
 
 
-def one_step_timers(steps: StepSequence, batch: Batch) -> dict[str, Callable[[], object]]:
-    timers: dict[str, Callable[[], object]] = {}
-    for step in steps:
-        timers[f"  {step.name}"] = lambda step=step, batch=batch: step(batch)
-        batch = step(batch)
-    return timers
+def report(samples: dict[str, list[float]], rows: int, runs: int, calls: int) -> None:
+    median_us = {label: statistics.median(values) * 1e6 for label, values in samples.items()}
+    model_us = median_us[MODEL]
+    print(f"\nbatch {rows}, median of {runs} interleaved runs of {calls} calls; microseconds per call")
+    for label, us in median_us.items():
+        print(f"{label:40} {us:9.1f} us {100 * us / model_us:7.1f}% of the bare model")
+    share = statistics.median(a / m for a, m in zip(samples[ADDED], samples[MODEL], strict=True))
+    before = [s - p + q for s, p, q in zip(samples[STEPWISE], samples[PLAIN], samples[POST], strict=True)]
+    share_before = statistics.median(b / m for b, m in zip(before, samples[MODEL], strict=True))
+    print(
+        f"added share at batch {rows} (median of per-run ratios to InferenceSession.run): "
+        f"{100 * share:.1f}% fused, {100 * share_before:.1f}% one by one (target: at most 10%)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--rows", type=int, default=32)
+    parser.add_argument("--rows", type=int, nargs="+", default=[32, 256])
+    parser.add_argument("--per-step", action="store_true", help="also time each step run one by one")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        samples = measure(Path(folder), args.rows, args.runs, args.calls)
-    median_us = {label: statistics.median(values) * 1e6 for label, values in samples.items()}
-    model_us = median_us["model (InferenceSession.run)"]
-    print(
-        f"batch {args.rows}, median of {args.runs} runs of {args.calls} calls; time in microseconds per call"
-    )
-    for label, us in median_us.items():
-        print(f"{label:34} {us:9.1f} us {100 * us / model_us:7.1f}% of the bare model")
-    steps_us = median_us["10 steps (7 pre + 3 post)"]
-    runtime_us = median_us["model (inferd runtime.predict)"]
-    print(
-        f"ratio steps/model: {steps_us / model_us:.3f} of InferenceSession.run, "
-        f"{steps_us / runtime_us:.3f} of runtime.predict (target: at most 0.10)"
-    )
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory() as folder:
+            samples = measure(Path(folder), rows, args.runs, args.calls, args.per_step)
+        report(samples, rows, args.runs, args.calls)
 
 
 if __name__ == "__main__":

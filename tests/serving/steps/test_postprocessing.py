@@ -92,6 +92,15 @@ def test_calibrate_one_column_in_place_or_into_a_new_field() -> None:
     np.testing.assert_array_equal(out["probabilities"], PROBABILITIES)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float64])
+def test_calibrating_one_column_makes_the_whole_output_float64_keeping_the_others(dtype: type) -> None:
+    scores = np.array([[0, 1], [1, 0]], dtype=dtype)
+    config = {"step": "calibrate", "output": "s", "column": 1, "x": [0, 1], "y": [0, 0.5]}
+    out = run(config, {"s": scores})["s"]
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [[0.0, 0.5], [1.0, 0.0]])
+
+
 def test_round_rounds_each_named_output() -> None:
     out = run(
         {"step": "round", "outputs": ["a", "b"], "decimals": 2},

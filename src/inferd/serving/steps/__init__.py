@@ -16,6 +16,10 @@ whole batches. Built-in kinds: ``standardize``, ``scale``, ``one_hot``,
 ``select`` (preprocessing) and ``threshold``, ``top_k``, ``calibrate``,
 ``round``, ``rename`` (postprocessing; any step works in either place), plus
 ``python`` for a function in the model's artifact folder.
+
+:class:`InputPlan` is what serving runs before the model: the preprocessing
+steps and the stacking into the model's matrix together, fused into a few
+matrix ops when the steps allow (numpy's per-call cost dominates at tens of rows).
 """
 
 from __future__ import annotations

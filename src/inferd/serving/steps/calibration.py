@@ -44,7 +44,8 @@ class Calibrate:
         elif self._column is None:
             out[self._output] = calibrated
         else:
-            whole = batch[self._output].astype(np.result_type(batch[self._output], np.float64))
+            values = batch[self._output]
+            whole = values.astype(np.promote_types(values.dtype, np.float64))
             whole[:, self._column] = calibrated
             out[self._output] = whole
         return out

@@ -62,7 +62,8 @@ class InferenceService:
         self.tracer = tracer
         self.prediction_log = prediction_log
         self._access = access_log_enabled
-        self._context = access_log_enabled or prediction_log is not None or tracer is not None
+        # Every request needs an id and a logging context only when something records it by id.
+        self._context = access_log_enabled or prediction_log is not None
         self.rows_served = 0  # cumulative, for the throughput gauge
 
     async def infer(
@@ -80,7 +81,7 @@ class InferenceService:
         span = self.tracer.start(protocol, name, header) if self.tracer is not None else None
         prediction_id = None
         token = None
-        if self._context:
+        if self._context or span is not None:
             prediction_id = new_prediction_id()
             context = RequestContext(prediction_id, name, span.trace_id if span is not None else None)
             token = REQUEST_CONTEXT.set(context)

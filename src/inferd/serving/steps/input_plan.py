@@ -33,6 +33,7 @@ from inferd.serving.steps.column_op import (
     AffineMap,
     Clamp,
     ColumnOp,
+    Computation,
     Computed,
     DtypeKept,
     Fusable,
@@ -86,19 +87,46 @@ class UnfusableError(Exception):
     """Why a plan runs step by step (never leaves this module: the plan just takes the other path)."""
 
 
+@dataclass(frozen=True)
+class EarlyColumn:
+    """A derived column computed from the checked fields, before stacking: it reads nothing a step changed.
+
+    Computing it from the batch's own contiguous arrays and stacking the result
+    costs less than computing it on views of matrix columns and writing it back.
+    """
+
+    position: int
+    computation: Computation
+    reads: tuple[tuple[str, str], ...]  # (name the computation reads, contract field)
+
+    def values(self, batch: Batch, rows: int) -> np.ndarray:
+        return self.computation.values({name: batch[source] for name, source in self.reads}, rows)
+
+
 class FusedInputs:
     """Stack the checked fields, then run the steps on the matrix; other inputs pass as they are."""
 
-    def __init__(self, stack: Stack, sources: Sequence[str], program: MatrixProgram, rest: _Rest) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        sources: Sequence[str],
+        early: Sequence[EarlyColumn],
+        program: MatrixProgram,
+        rest: _Rest,
+    ) -> None:
         self._into = stack.into
         self._sources = tuple(sources)
+        self._early = tuple(early)
         self._dtype = program.dtype
         self._program = program
         self._rest = rest
 
     def __call__(self, batch: Batch) -> Batch:
+        columns = [batch[source] for source in self._sources]
+        for early in self._early:
+            columns[early.position] = early.values(batch, len(columns[0]))
         # The same two copies as stack_inputs: into fields x rows, then transposed into rows x fields.
-        by_field = np.array([batch[source] for source in self._sources], dtype=self._dtype)
+        by_field = np.array(columns, dtype=self._dtype)
         matrix = np.ascontiguousarray(by_field.T)
         self._program.run(matrix, batch)
         if self._rest.is_empty:
@@ -132,6 +160,7 @@ class Column:
     dtype: np.dtype[Any]
     shape: tuple[int, ...] = ()
     is_changed: bool = False
+    is_read: bool = False  # by a derive
 
 
 @dataclass(frozen=True)
@@ -142,6 +171,7 @@ class _Change:
     column: Column
     reads: Mapping[str, Column] = field(default_factory=dict)
     value: np.generic | None = None  # a fill's default, in the column's dtype
+    is_early: bool = False  # a derive that can run before stacking (see EarlyColumn)
 
 
 class _Planner:
@@ -209,18 +239,25 @@ class _Planner:
         column = self._fields.get(op.field)
         if column is None or column.dtype != dtype or column.shape:
             column = Column(None, dtype)
+        # Early only if no step touched what it reads or writes: it runs before all of them.
+        untouched = [column, *reads.values()]
+        is_early = not any(c.is_changed for c in untouched) and not column.is_read
+        for read in reads.values():
+            read.is_read = True
         column.is_changed = True
         self._fields[op.field] = column
-        self._changes.append(_Change(op, column, reads))
+        self._changes.append(_Change(op, column, reads, is_early=is_early))
 
     def _compile(self, stacks: tuple[Stack, ...]) -> FusedInputs:
         stack = self._stack_to_fuse(stacks)
         columns = [self._fields[name] for name in stack.fields]
         program = MatrixProgram(len(columns), np.dtype(stack.dtype))
         positions = {id(column): i for i, column in enumerate(columns)}
+        early = [_early(change, positions) for change in self._changes if change.is_early]
         for change in self._changes:
-            _emit(program, change, positions)
-        return FusedInputs(stack, _sources(stack, columns), program, self._rest(stacks, stack))
+            if not change.is_early:
+                _emit(program, change, positions)
+        return FusedInputs(stack, _sources(stack, columns), early, program, self._rest(stacks, stack))
 
     def _stack_to_fuse(self, stacks: tuple[Stack, ...]) -> Stack:
         names = [name for stack in stacks for name in stack.fields]
@@ -281,6 +318,12 @@ def _sources(stack: Stack, columns: Sequence[Column]) -> list[str]:
     if not starts:
         raise UnfusableError(f"stack {stack.into!r} holds no contract field to start the matrix from")
     return [starts[0] if column.source is None else column.source for column in columns]
+
+
+def _early(change: _Change, positions: Mapping[int, int]) -> EarlyColumn:
+    assert isinstance(change.op, Computed)  # only derives are early
+    reads = tuple((name, str(column.source)) for name, column in change.reads.items())
+    return EarlyColumn(positions[id(change.column)], change.op.computation, reads)
 
 
 def _emit(program: MatrixProgram, change: _Change, positions: Mapping[int, int]) -> None:

@@ -9,10 +9,13 @@ same numbers (same operands, same dtype, same order per column) in a few calls.
 
 The planner follows the contract's fields through the steps' column ops. It
 fuses when every step is a built-in that says what it does (:class:`Fusable`);
-every field a step changes ends up in one stack of float32 or float64 whose
-fields all have that dtype from start to end; and every other field the model
-gets is a contract field no step changed. Otherwise the plan runs step by step
-and ``unfused_because`` says why.
+every field a step changes ends up in one stack of float32 or float64 and has
+that dtype from start to end (the stack's other fields are numbers, cast as
+``stack_inputs`` casts them); and every other field the model gets is a
+contract field no step changed. Otherwise the plan runs step by step and
+``unfused_because`` says why. A derive that reads and writes nothing an earlier
+step touched is computed on the checked fields and stacked as it is
+(:class:`EarlyColumn`); the others run on the matrix in their turn.
 
 The step-by-step path keeps the last word on errors: should the fused path
 raise, the batch is run again step by step, so every error is the steps' own.

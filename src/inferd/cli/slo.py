@@ -115,7 +115,7 @@ def _status_table(statuses: list[SliStatus], interval_s: float) -> Table:
         "budget left",
         f"burn rate ({interval_s:g} s)",
         title="SLOs since the server started",
-        caption=f"1x spends the error budget exactly over the window; the fast page fires at {page_burn_rate:g}x",
+        caption=f"1x spends the error budget exactly over the window; fast-burn pages at {page_burn_rate:g}x",
     )
     for s in statuses:
         objective = f"{s.sli} {s.target * 100:.10g}%"

@@ -15,6 +15,7 @@ Errors are re-raised for the transport to render, after they are recorded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from inferd.telemetry.tracing.request_tracer import RequestSpan, RequestTracer
 
 HeaderLookup = Callable[[str], str | None]
 _INTERNAL_ERROR = 500
+_CLIENT_CLOSED = 499
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
@@ -91,6 +93,10 @@ class InferenceService:
             handle, result = await self.manager.infer(name, version, request.inputs, deadline=deadline)
             logged_id = prediction_id if self.prediction_log is not None else None
             response = build_response(name, handle.version, request, result, logged_id)
+        except asyncio.CancelledError as exc:
+            # The client went away (or its gRPC deadline passed first): nginx's 499, the client's doing.
+            self._failed(protocol, name, _CLIENT_CLOSED, started, span, exc)
+            raise
         except Exception as exc:
             code = int(exc.http_status) if isinstance(exc, InferdError) else _INTERNAL_ERROR
             self._failed(protocol, name, code, started, span, exc)

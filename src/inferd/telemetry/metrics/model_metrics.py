@@ -30,6 +30,10 @@ class ModelMetrics:
         self._cache_hits = families.cache_lookups.labels(*labels, "hit")
         self._cache_misses = families.cache_lookups.labels(*labels, "miss")
         self._loaded = families.model_loaded.labels(*labels)
+        for reason in ("overloaded", "deadline"):
+            families.rejected.labels(*labels, reason)  # at 0, so the first rejection is counted
+        for stage in ("validate", "queue", "model"):
+            self.stage(stage)
         self._distribution = PredictionDistribution(
             families.prediction_score, families.prediction_value, families.predicted_class, *labels
         )

@@ -31,6 +31,9 @@ from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.metrics.multiprocess import MULTIPROCESS_ENV
 from inferd.telemetry.metrics.settings import MetricsSettings
 
+PROTOCOLS = ("rest", "grpc")
+# Statuses made at 0 for every served version (others appear when first answered).
+USUAL_CODES = (200, 400, 404, 429, 500, 503, 504)
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -59,19 +62,31 @@ class ServerMetrics:
         return self._multiprocess_dir is not None
 
     def for_model(self, model: str, version: int) -> ModelMetrics:
+        """The series of one version, the usual ones made at 0 now.
+
+        ``rate()`` and ``increase()`` count from a series' first sample, so an error
+        whose series is born with it would never be counted by the SLO rules and alerts.
+        """
+        for protocol in PROTOCOLS:
+            for code in USUAL_CODES:
+                self._request_children(model, str(version), protocol, code)
+        self.families.model_load_failures.labels(model)
         return ModelMetrics(self.families, model, version)
 
     def observe_request(self, model: str, version: str, protocol: str, code: int, seconds: float) -> None:
         """One inference request answered with ``code`` (an HTTP status) after ``seconds``."""
-        key = (model, version, protocol, code)
-        children = self._requests.get(key)
+        children = self._requests.get((model, version, protocol, code))
         if children is None:
-            children = self._requests[key] = (
-                self.families.requests.labels(model, version, protocol, str(code)),
-                self.families.request_duration.labels(model, version, protocol),
-            )
+            children = self._request_children(model, version, protocol, code)
         children[0].inc()
         children[1].observe(seconds)
+
+    def _request_children(self, model: str, version: str, protocol: str, code: int) -> tuple[Any, Any]:
+        children = self._requests[(model, version, protocol, code)] = (
+            self.families.requests.labels(model, version, protocol, str(code)),
+            self.families.request_duration.labels(model, version, protocol),
+        )
+        return children
 
     # -- sampled values -------------------------------------------------------------------------
 

@@ -54,7 +54,9 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/features_lookup.py
 	$(BIN)/python benchmarks/pipeline_steps.py
 	$(BIN)/python benchmarks/prediction_cache.py
+	$(BIN)/python benchmarks/prediction_log.py
 	$(BIN)/python benchmarks/serving/run.py --peers
+	$(BIN)/python benchmarks/serving/telemetry_overhead.py
 
 clean:
 	rm -rf $(VENV) .inferd .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -206,3 +206,24 @@ def test_an_unreachable_database_is_counted_not_raised(caplog: pytest.LogCapture
         wait_until(lambda: log.stats.failed == 1)
     assert "OperationalError" in caplog.text
     assert "hunter2" not in caplog.text
+
+
+def test_interleaved_requests_of_models_with_other_columns_are_each_written_whole(tmp_path: Path) -> None:
+    log = open_prediction_log(PredictionLogSettings(sink="parquet", **FAST), tmp_path)
+    assert log is not None
+    log.start()
+    for index in range(600):
+        record = make_record(rows=1 + index % 2, model="churn" if index % 3 else "fraud")
+        if record.model == "fraud":
+            record.inputs["amount"] = np.full(record.row_count(), 9.5)
+        log.submit(record)
+    log.close()
+    source = (
+        f"read_parquet('{tmp_path}/predictions/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    )
+    counted = duckdb.sql(
+        f"SELECT model, count(DISTINCT prediction_id), count(*), count(input__amount) FROM {source} "
+        "GROUP BY model ORDER BY model"
+    ).fetchall()
+    assert counted == [("churn", 400, 600, 0), ("fraud", 200, 300, 300)]
+    assert (log.stats.written_requests, log.stats.written_rows, log.stats.failed) == (600, 900, 0)

@@ -11,6 +11,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from inferd.errors import InvalidInputError
 from inferd.telemetry.prediction_log.parquet_sink import ParquetSink
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from tests.telemetry.prediction_log.conftest import make_record
@@ -205,3 +206,22 @@ def test_null_only_string_columns_are_typed_as_strings(tmp_path: Path) -> None:
     sink.write([record])
     sink.close()
     assert pq.read_schema(parquet_files(tmp_path)[0]).field("input__plan").type == pa.string()
+
+
+def test_a_column_whose_dtype_changes_is_not_cast_but_starts_a_new_file(tmp_path: Path) -> None:
+    narrow, wide, again = make_record(), make_record(), make_record()
+    wide.inputs["visits"] = np.array([2**40, 3], dtype=np.int64)
+    narrow.inputs["visits"] = again.inputs["visits"] = np.array([1, 2], dtype=np.int32)
+    sink = ParquetSink(tmp_path)
+    sink.write([narrow, wide, again])
+    sink.close()
+    types = sorted(str(pq.read_schema(path).field("input__visits").type) for path in parquet_files(tmp_path))
+    assert types == ["int32", "int64"]
+    assert read_duckdb(tmp_path, "SELECT max(input__visits), count(*) FROM predictions") == [(2**40, 6)]
+
+
+def test_a_request_whose_columns_disagree_on_rows_is_refused_naming_them(tmp_path: Path) -> None:
+    broken = make_record(rows=2)
+    broken.outputs["label"] = np.array([1, 0, 1])
+    with pytest.raises(InvalidInputError, match="output label: 3"):
+        ParquetSink(tmp_path).write([make_record(rows=2), broken])

@@ -1,62 +1,128 @@
-"""Masked prediction records as one Arrow table, one row per input row, for the Parquet sink.
+"""Masked prediction records as Arrow tables, one row per input row, for the Parquet sink.
 
 Columns: ``prediction_id``, ``row`` (index within the request), ``time`` (UTC),
 ``latency_s``, ``trace_id``, ``degraded``, then ``input__<field>`` and
 ``output__<name>``. Model and version are not columns: they are the Parquet
 partition (``model=<name>/version=<v>``), which readers turn back into columns.
 An array with more than one axis becomes a fixed-size list column per extra axis
-(probabilities ``n x k`` -> ``fixed_size_list<double>[k]``). Work is per column,
-never per row: metadata repeats with ``numpy.repeat``, columns concatenate.
+(probabilities ``n x k`` -> ``fixed_size_list<double>[k]``).
+
+Work is per column, never per row or per record. Records of one served version
+nearly always share names, dtypes and row shapes, so :func:`records_to_tables` first
+builds one table for the lot from their columns gathered by name (as the writer
+hands them over, see :mod:`checked_records`), checking the dtypes and row shapes on
+the way: ``numpy.concatenate(casting="no")`` refuses rather than casts. Only when that
+fails are the records grouped by :func:`column_signature`, one table a group.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Sequence
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
+from inferd.telemetry.prediction_log.checked_records import row_counts, shared_columns
+from inferd.telemetry.prediction_log.record import PredictionRecord
 
 INPUT_PREFIX = "input__"
 OUTPUT_PREFIX = "output__"
 TIME_TYPE = pa.timestamp("us", tz="UTC")
+_PREFIXES = (INPUT_PREFIX, OUTPUT_PREFIX)
+_METADATA_NAMES = ("prediction_id", "row", "time", "latency_s", "trace_id", "degraded")
+_ID, _TIME, _LATENCY, _TRACE, _DEGRADED = map(
+    attrgetter, ("prediction_id", "time_s", "latency_s", "trace_id", "degraded")
+)
+
+NumpyColumns = dict[str, npt.NDArray[np.generic]]
 
 
 def column_signature(record: PredictionRecord) -> Hashable:
     """What must match for records to share one table: column names, dtypes and row shapes."""
     return tuple(
         (prefix + name, values.dtype.str, values.shape[1:])
-        for prefix, columns in ((INPUT_PREFIX, record.inputs), (OUTPUT_PREFIX, record.outputs))
+        for prefix, columns in zip(_PREFIXES, (record.inputs, record.outputs), strict=True)
         for name, values in columns.items()
     )
 
 
-def records_to_table(records: Sequence[PredictionRecord], rows: Sequence[int]) -> pa.Table:
-    """One table of ``records`` (all of one :func:`column_signature`); ``rows[i]`` is record i's row count."""
-    counts = np.asarray(rows, dtype=np.int64)
-    columns: dict[str, pa.Array] = {
-        "prediction_id": pa.array(
-            np.repeat(np.array([r.prediction_id for r in records], dtype=object), counts)
-        ),
-        "row": pa.array(_row_indexes(counts), type=pa.int32()),
-        "time": pa.array(np.repeat(_epoch_us(records), counts), type=TIME_TYPE),
-        "latency_s": pa.array(np.repeat(np.array([r.latency_s for r in records], dtype=np.float64), counts)),
-        "trace_id": pa.array(
-            np.repeat(np.array([r.trace_id for r in records], dtype=object), counts), pa.string()
-        ),
-        "degraded": pa.array(np.repeat(np.array([r.degraded for r in records], dtype=bool), counts)),
+def records_to_tables(records: Sequence[PredictionRecord]) -> list[pa.Table]:
+    """``records`` as tables: one when they share columns, else one per :func:`column_signature`.
+
+    Raises :class:`InvalidInputError` when a record's columns disagree on their row count.
+    """
+    table = _shared_columns_table(records)
+    if table is not None:
+        return [table]
+    groups: defaultdict[Hashable, list[PredictionRecord]] = defaultdict(list)
+    for record in records:
+        groups[column_signature(record)].append(record)
+    return [_signature_table(group) for group in groups.values()]
+
+
+def _shared_columns_table(records: Sequence[PredictionRecord]) -> pa.Table | None:
+    """One table of ``records`` if they share names, dtypes and row shapes, and each agrees on rows."""
+    shared = shared_columns(records)
+    if shared is None or shared.columns is None:
+        return None
+    gathered = (shared.columns.inputs, shared.columns.outputs)
+    try:
+        columns = {
+            prefix + name: np.concatenate(arrays, casting="no")
+            for prefix, side in zip(_PREFIXES, gathered, strict=True)
+            for name, arrays in side.items()
+        }
+    except (TypeError, ValueError):  # a dtype (TypeError) or a row shape (ValueError) differs
+        return None
+    return _table(shared, shared.row_counts, columns)
+
+
+def _signature_table(records: list[PredictionRecord]) -> pa.Table:
+    """One table of ``records``, all of one :func:`column_signature`, built record by record."""
+    counts = row_counts(records)
+    sides = ([r.inputs for r in records], [r.outputs for r in records])
+    columns = {
+        prefix + name: np.concatenate([side[name] for side in batches])
+        for prefix, batches in zip(_PREFIXES, sides, strict=True)
+        for name in batches[0]
     }
-    for prefix, side in ((INPUT_PREFIX, _inputs), (OUTPUT_PREFIX, _outputs)):
-        for name in side(records[0]):
-            columns[prefix + name] = to_arrow(np.concatenate([side(r)[name] for r in records]))
-    return pa.table(columns)
+    return _table(records, counts, columns)
+
+
+def _table(records: Sequence[PredictionRecord], counts: list[int], columns: NumpyColumns) -> pa.Table:
+    """The table: each record's metadata over each of its ``counts`` rows, then ``columns``."""
+    metadata = _metadata(records)
+    if counts.count(1) == len(counts):  # one row a request, the usual case: nothing to repeat
+        row = pa.array(np.zeros(len(counts), dtype=np.int32))
+    else:
+        repeats = np.asarray(counts, dtype=np.int64)
+        owner = pa.array(np.repeat(np.arange(len(counts), dtype=np.int64), repeats))
+        metadata = [array.take(owner) for array in metadata]
+        row = pa.array(_row_indexes(repeats), type=pa.int32())
+    ids, *others = metadata
+    arrays = [ids, row, *others, *map(to_arrow, columns.values())]
+    return pa.Table.from_arrays(arrays, names=[*_METADATA_NAMES, *columns])
+
+
+def _metadata(records: Sequence[PredictionRecord]) -> list[pa.Array]:
+    """One value a request: id, time, latency, trace id and degraded, each read by one C-level pass."""
+    count = len(records)
+    times_s = np.fromiter(map(_TIME, records), dtype=np.float64, count=count)
+    return [
+        pa.array(list(map(_ID, records)), pa.string()),
+        pa.array(np.round(times_s * 1e6).astype(np.int64)).view(TIME_TYPE),  # a view: no conversion
+        pa.array(np.fromiter(map(_LATENCY, records), dtype=np.float64, count=count)),
+        pa.array(list(map(_TRACE, records)), pa.string()),
+        pa.array(np.fromiter(map(_DEGRADED, records), dtype=bool, count=count)),
+    ]
 
 
 def to_arrow(values: npt.NDArray[np.generic]) -> pa.Array:
     """A numpy column as an Arrow array; extra axes become nested fixed-size lists."""
-    flat = _flat_to_arrow(values.reshape(-1))
+    flat = _flat_to_arrow(values if values.ndim == 1 else values.reshape(-1))
     for size in reversed(values.shape[1:]):
         flat = pa.FixedSizeListArray.from_arrays(flat, size)
     return flat
@@ -76,15 +142,3 @@ def _flat_to_arrow(values: npt.NDArray[np.generic]) -> pa.Array:
 def _row_indexes(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     return np.arange(int(counts.sum()), dtype=np.int64) - starts
-
-
-def _epoch_us(records: Sequence[PredictionRecord]) -> npt.NDArray[np.int64]:
-    return np.round(np.array([r.time_s for r in records], dtype=np.float64) * 1e6).astype(np.int64)
-
-
-def _inputs(record: PredictionRecord) -> Columns:
-    return record.inputs
-
-
-def _outputs(record: PredictionRecord) -> Columns:
-    return record.outputs

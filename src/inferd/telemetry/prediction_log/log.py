@@ -100,7 +100,7 @@ class PredictionLog:
                     return False
                 self._pending.append(record)
                 queued = len(self._pending)
-            if queued >= self._wake_at:
+            if queued == self._wake_at:  # once, as the buffer passes half full: the writer takes it all
                 self._writer.wake.set()
             return True
         except Exception as exc:

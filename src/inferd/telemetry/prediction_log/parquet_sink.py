@@ -21,15 +21,17 @@ import os
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from inferd.telemetry.prediction_log.arrow_table import column_signature, records_to_table
+from inferd.telemetry.prediction_log.arrow_table import records_to_tables
 from inferd.telemetry.prediction_log.record import PredictionRecord
 
 ROW_GROUP_ROWS = 65_536
@@ -37,6 +39,7 @@ COMPRESSION = "zstd"
 _SECONDS_PER_DAY = 86_400
 
 PartitionKey = tuple[str, int, str]  # model, version, UTC date
+_MODEL, _VERSION, _TIME = attrgetter("model"), attrgetter("version"), attrgetter("time_s")
 
 
 @dataclass
@@ -77,9 +80,9 @@ class ParquetSink:
 
     def write(self, records: Sequence[PredictionRecord]) -> None:
         """Append ``records`` to their partitions' open files; close files that are due."""
-        for (key, _), group in _grouped(records).items():
-            table = records_to_table(group, [r.row_count() for r in group])
-            self._append(key, table)
+        for key, group in _partitions(records).items():
+            for table in records_to_tables(group):
+                self._append(key, table)
         self._close_due()
 
     def close(self) -> None:
@@ -102,6 +105,9 @@ class ParquetSink:
             if part is None:
                 part = self._open[key] = self._new_file(key, table.schema)
             room = self.rotate_rows - part.rows - part.pending_rows
+            if table.num_rows < room:  # the usual case: no need to slice
+                self._buffer(key, part, table)
+                return
             self._buffer(key, part, table.slice(0, room))
             table = table.slice(room)
             if part.rows + part.pending_rows >= self.rotate_rows:
@@ -170,16 +176,22 @@ def _write_pending(part: _PartFile) -> None:
     part.pending_rows = 0
 
 
-def _grouped(
-    records: Sequence[PredictionRecord],
-) -> dict[tuple[PartitionKey, Hashable], list[PredictionRecord]]:
-    groups: defaultdict[tuple[PartitionKey, Hashable], list[PredictionRecord]] = defaultdict(list)
-    for record in records:
-        key = (record.model, record.version, _utc_date(record.time_s))
-        groups[key, column_signature(record)].append(record)
-    return groups
+def _partitions(records: Sequence[PredictionRecord]) -> dict[PartitionKey, Sequence[PredictionRecord]]:
+    """``records`` by model, version and UTC date; the usual batch (one version, one day) without a loop."""
+    if not records:
+        return {}
+    models, versions = list(map(_MODEL, records)), list(map(_VERSION, records))
+    days = np.floor_divide(np.fromiter(map(_TIME, records), np.float64, len(records)), _SECONDS_PER_DAY)
+    model, version, day = models[0], versions[0], int(days[0])
+    if models.count(model) == versions.count(version) == len(records) and (days == day).all():
+        return {(model, version, _utc_date(day)): records}  # as it came: the writer's gathered columns too
+    groups: defaultdict[tuple[str, int, int], list[PredictionRecord]] = defaultdict(list)
+    keys = zip(models, versions, days.astype(np.int64).tolist(), strict=True)
+    for record, key in zip(records, keys, strict=True):
+        groups[key].append(record)
+    return {(model, version, _utc_date(day)): group for (model, version, day), group in groups.items()}
 
 
-def _utc_date(time_s: float) -> str:
-    day = int(time_s // _SECONDS_PER_DAY)
+def _utc_date(day: int) -> str:
+    """The ISO date of ``day`` days after 1970-01-01."""
     return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()

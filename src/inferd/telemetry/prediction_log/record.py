@@ -41,17 +41,23 @@ class PredictionRecord:
         Raises :class:`InvalidInputError` naming the columns whose row counts differ
         (a 0-d array counts as a column without rows).
         """
-        counts = {
-            f"{side}{name}": (len(values) if values.ndim else -1)
+        try:
+            counts = {*map(len, self.inputs.values()), *map(len, self.outputs.values())}
+        except TypeError:  # len() of a 0-d array
+            counts = set()
+        if len(counts) == 1:
+            return counts.pop()
+        if not counts and not self.inputs and not self.outputs:
+            return 0
+        found = self._row_counts()
+        raise InvalidInputError(
+            f"prediction {self.prediction_id} of {self.model}: columns disagree on rows ({found})"
+        )
+
+    def _row_counts(self) -> str:
+        """Each column's row count, for the message of :meth:`row_count`."""
+        return ", ".join(
+            f"{side}{name}: {len(values) if values.ndim else 'scalar'}"
             for side, columns in (("input ", self.inputs), ("output ", self.outputs))
             for name, values in columns.items()
-        }
-        distinct = set(counts.values())
-        if len(distinct) > 1 or -1 in distinct:
-            found = ", ".join(
-                f"{name}: {count if count >= 0 else 'scalar'}" for name, count in counts.items()
-            )
-            raise InvalidInputError(
-                f"prediction {self.prediction_id} of {self.model}: columns disagree on rows ({found})"
-            )
-        return distinct.pop() if distinct else 0
+        )

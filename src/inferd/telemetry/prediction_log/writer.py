@@ -1,22 +1,42 @@
 """The prediction log's background writer: one thread that drains the buffer into the sink.
 
 It wakes every ``flush_interval_s`` (or sooner when the buffer passes half full),
-takes everything queued, and hands it to the sink in one write. A failed write is
-counted (``failed``, in requests) and logged once per burst of failures, with one more
-line when writing recovers; the thread carries on with the next batch. Stopping wakes
-it for a last drain, so whatever was accepted before the log closed gets written.
+takes everything queued, checks it (a request whose columns disagree on their row
+count is counted failed and logged) and hands it to the sink in chunks. A failed write
+is counted (``failed``, in requests) and logged once per burst of failures, with one
+more line when writing recovers; the thread carries on with the next chunk. Stopping
+wakes it for a last drain, so whatever was accepted before the log closed gets written.
+
+The writer shares the GIL with the event loop that serves requests. A thread running
+Python keeps the GIL until another has waited a whole switch interval (5 ms), so a
+drain written in one go would stall every request in flight by that much, again and
+again. The writer therefore writes a drain in chunks of at most ``CHUNK_RECORDS``
+requests and ``CHUNK_ROWS`` rows (about half a millisecond of work for 1-row requests)
+and sleeps between chunks: ``time.sleep(0)`` lets go of the GIL for the kernel's
+shortest sleep (tens of µs), long enough for a waiting thread to take it
+(``os.sched_yield`` is not: the yielding thread takes the GIL straight back). While
+the event loop is busy, each chunk waits for the GIL, up to a switch interval; so
+that a writer far behind does not fall further behind, a drain is cut into at most
+``MAX_CHUNKS_PER_DRAIN`` chunks, larger ones when the drain is larger than usual.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator
 
+from inferd.telemetry.prediction_log.checked_records import CheckedRecords
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.sink import PredictionSink
 
 logger = logging.getLogger("inferd.telemetry.prediction_log")
+
+CHUNK_RECORDS = 256
+CHUNK_ROWS = 2048
+MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer drains at a time
 
 
 class Writer:
@@ -80,7 +100,36 @@ class Writer:
             )
 
     def _flush(self, records: list[PredictionRecord]) -> None:
-        records, rows = self._well_formed(records)
+        """Write ``records`` chunk by chunk, letting go of the GIL in between (see the module docstring)."""
+        if not records:
+            self._write(CheckedRecords([], []))  # so that the sink can close files that are due
+            return
+        for index, chunk in enumerate(self._chunks(records)):
+            if index:
+                time.sleep(0)
+            self._write(chunk)
+
+    def _chunks(self, records: list[PredictionRecord]) -> Iterator[CheckedRecords]:
+        """The well-formed ``records`` in chunks of at most CHUNK_RECORDS requests and CHUNK_ROWS rows.
+
+        Both bounds grow for a drain of more than MAX_CHUNKS_PER_DRAIN such chunks. A chunk
+        has at least one request, however many rows that has. Counts and logs the others.
+        """
+        scale = max(1, -(-len(records) // (CHUNK_RECORDS * MAX_CHUNKS_PER_DRAIN)))  # 1 unless far behind
+        size, max_rows = CHUNK_RECORDS * scale, CHUNK_ROWS * scale
+        for start in range(0, len(records), size):
+            checked, errors = CheckedRecords.check(records[start : start + size])
+            for error in errors:
+                self.failed += 1
+                logger.error("prediction log: request not logged: %s", error)
+            if checked.rows <= max_rows:
+                yield checked
+                continue
+            ends = _row_bounded_ends(checked.row_counts, max_rows)
+            for begin, end in itertools.pairwise([0, *ends]):
+                yield checked.part(begin, end)
+
+    def _write(self, records: CheckedRecords) -> None:
         try:
             self._sink.write(records)
         except Exception as exc:
@@ -88,23 +137,9 @@ class Writer:
             self._on_failure(exc, len(records))
             return
         self.written_requests += len(records)
-        self.written_rows += rows
+        self.written_rows += records.rows
         if records:
             self._on_success()
-
-    def _well_formed(self, records: Sequence[PredictionRecord]) -> tuple[list[PredictionRecord], int]:
-        """The records whose columns agree on their row count, and their rows; counts and logs the others."""
-        kept: list[PredictionRecord] = []
-        rows = 0
-        for record in records:
-            try:
-                rows += record.row_count()
-            except Exception as exc:
-                self.failed += 1
-                logger.error("prediction log: request not logged: %s", exc)
-                continue
-            kept.append(record)
-        return kept, rows
 
     def _on_failure(self, exc: Exception, lost: int) -> None:
         if not self._burst_failures:
@@ -132,3 +167,16 @@ class Writer:
     @property
     def _name(self) -> str:
         return repr(self._sink)
+
+
+def _row_bounded_ends(counts: list[int], max_rows: int) -> list[int]:
+    """Where to cut requests of ``counts`` rows into pieces of at most ``max_rows`` rows (or one request)."""
+    ends: list[int] = []
+    rows = 0
+    for index, count in enumerate(counts):
+        if rows and rows + count > max_rows:
+            ends.append(index)
+            rows = 0
+        rows += count
+    ends.append(len(counts))
+    return ends

@@ -36,7 +36,7 @@ logger = logging.getLogger("inferd.telemetry.prediction_log")
 
 CHUNK_RECORDS = 256
 CHUNK_ROWS = 2048
-MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer drains at a time
+MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer holds at half full
 
 
 class Writer:

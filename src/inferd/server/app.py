@@ -20,6 +20,7 @@ import inferd
 from inferd.errors import PayloadTooLargeError
 from inferd.registry import Registry
 from inferd.server import grpc_service
+from inferd.server.heap import settle_heap
 from inferd.server.inference_service import InferenceService
 from inferd.server.metrics_sampler import MetricsSampler
 from inferd.server.rest import HttpResponse, RestApi, error_response
@@ -49,6 +50,7 @@ class InferdApp:
         self._tracer: RequestTracer | None = None
         self._prediction_log: PredictionLog | None = None
         self._sampler: MetricsSampler | None = None
+        self._settling: asyncio.Task[None] | None = None
 
     # -- lifecycle (granian calls these with the worker's loop, before and after serving) -----
 
@@ -80,6 +82,7 @@ class InferdApp:
         )
         self._api = RestApi(service)
         await self._manager.start()
+        self._settling = asyncio.create_task(self._settle_when_ready(), name="inferd-settle-heap")
         if self._metrics is not None:
             self._sampler = MetricsSampler(self._metrics, service)
             self._sampler.start()
@@ -95,7 +98,14 @@ class InferdApp:
             self._grpc.add_insecure_port(f"{configuration.server.host}:{configuration.server.grpc_port}")
             await self._grpc.start()
 
+    async def _settle_when_ready(self) -> None:
+        assert self._manager is not None
+        await self._manager.wait_ready()
+        settle_heap(prediction_log=self._prediction_log is not None)
+
     async def close(self) -> None:
+        if self._settling is not None and not self._settling.done():
+            self._settling.cancel()
         if self._grpc is not None:
             await self._grpc.stop(self._configuration.server.shutdown_timeout_s)
         if self._manager is not None:

@@ -56,7 +56,7 @@ class PredictionDistribution:
                 self._observe_all(self._child("value", name), array.reshape(-1))
 
     def _count_classes(self, output: str, labels: np.ndarray) -> None:
-        if labels.dtype.kind in "iu" and len(labels) and 0 <= labels.min() and labels.max() < 4 * MAX_CLASSES:
+        if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 4 * MAX_CLASSES:
             counts = np.bincount(labels)
             values = np.flatnonzero(counts)
             counts = counts[values]

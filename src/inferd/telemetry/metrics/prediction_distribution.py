@@ -35,6 +35,7 @@ class PredictionDistribution:
         self._seen_classes: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self._warned = False
+        self._class_children: dict[tuple[str, object], Any] = {}
 
     def observe(self, outputs: Mapping[str, np.ndarray]) -> None:
         try:
@@ -62,9 +63,15 @@ class PredictionDistribution:
             counts = counts[values]
         else:
             values, counts = np.unique(labels, return_counts=True)
+        children = self._class_children
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):
-            label = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-            self._classes.labels(*self._labels, output, self._bounded(output, label)).inc(count)
+            child = children.get((output, value))
+            if child is None:
+                label = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                child = self._classes.labels(*self._labels, output, self._bounded(output, label))
+                if len(children) < 4 * MAX_CLASSES:
+                    children[(output, value)] = child
+            child.inc(count)
 
     def _bounded(self, output: str, label: str) -> str:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,13 @@ def prepare_home(home: Path) -> Path:
         for model in trained:
             _register(registry, model)
     return next(m.path for m in trained if m.name == REFERENCE_MODEL)
+
+
+def write_body(path: Path, row: np.ndarray) -> Path:
+    """The one-row Open Inference Protocol v2 JSON request every load run posts."""
+    tensor = {"name": "input", "shape": list(row.shape), "datatype": "FP32", "data": row.ravel().tolist()}
+    path.write_text(json.dumps({"inputs": [tensor]}))
+    return path
 
 
 def reference_row() -> np.ndarray:

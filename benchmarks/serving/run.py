@@ -25,14 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import numpy as np
-
 import mlserver_peer
 from inferd_server import inferd_group
 from load_runs import LoadSettings, run_grpc_rounds, run_http_rounds, warm_up
 from measurement import Measurement
 from raw_limit import measure_raw_limit
-from reference_home import REFERENCE_MODEL, prepare_home, reference_row
+from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
 from report import print_report, ratios, write_json
 from soak import SoakResult, run_soak
 from targets import GrpcTarget, HttpTarget, check_answers
@@ -105,7 +103,7 @@ def _run(
         _step("training and registering the demo models")
         onnx_file = prepare_home(work / "home")
         row = reference_row()
-        body_file = _write_body(work / "body.json", row)
+        body_file = write_body(work / "body.json", row)
         _step("raw limit: the model called in-process")
         cells = measure_raw_limit(onnx_file, row, quick=args.quick)
         _step("starting the servers")
@@ -237,12 +235,6 @@ def _soak(target: HttpTarget, body_file: Path, cells: list[Measurement], duratio
     rate = SOAK_SHARE_OF_PEAK * peak
     _step(f"memory soak: {duration_s:.0f} s at {rate:.0f} req/s (80% of the c=64 peak), RSS every 5 s")
     return run_soak(target, body_file, rate_per_s=rate, duration_s=duration_s)
-
-
-def _write_body(path: Path, row: np.ndarray) -> Path:
-    tensor = {"name": "input", "shape": list(row.shape), "datatype": "FP32", "data": row.ravel().tolist()}
-    path.write_text(json.dumps({"inputs": [tensor]}))
-    return path
 
 
 def _context(args: argparse.Namespace, settings: LoadSettings) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import socket
 import statistics
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from inferd_server import inferd_group
-from reference_home import REFERENCE_MODEL, prepare_home, reference_row
+from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
 from wrk_load import WrkResult, run_wrk
 
 CONNECTIONS = 64
@@ -89,10 +88,7 @@ def main() -> None:
         work = Path(tmp)
         home = work / "home"
         prepare_home(home)
-        row = reference_row()
-        body = work / "body.json"
-        tensor = {"name": "input", "shape": list(row.shape), "datatype": "FP32", "data": row.ravel().tolist()}
-        body.write_text(json.dumps({"inputs": [tensor]}))
+        body = write_body(work / "body.json", reference_row())
         otlp = stack.enter_context(discarding_otlp_receiver())
         urls = {}
         groups = {}

@@ -34,3 +34,16 @@ def test_per_model_settings_start_from_the_server_default() -> None:
 def test_a_bad_spec_names_the_problem(spec: str, fragment: str) -> None:
     with pytest.raises(InvalidInputError, match=fragment):
         parse_model_batching((spec,), BatchingSettings())
+
+
+def test_a_prediction_log_that_hashes_pii_needs_its_key_before_any_worker_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inferd.cli.serve import prediction_log_settings
+
+    monkeypatch.delenv("INFERD_PREDICTION_LOG_PII_KEY", raising=False)
+    with pytest.raises(InvalidInputError, match="INFERD_PREDICTION_LOG_PII_KEY"):
+        prediction_log_settings("parquet", None, "hash")
+    assert prediction_log_settings("parquet", 0.5, "drop").sample_rate == 0.5
+    monkeypatch.setenv("INFERD_PREDICTION_LOG_PII_KEY", "k")
+    assert prediction_log_settings("parquet", None, None).pii_key == "k"

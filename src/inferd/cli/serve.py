@@ -230,13 +230,10 @@ def prediction_log_settings(
     if pii_mode is not None:
         changes["pii_mode"] = pii_mode
     settings = replace(settings, **changes)  # type: ignore[arg-type]
-    if settings.is_enabled and settings.pii_mode == "hash" and not settings.pii_key:
-        from inferd.errors import InvalidInputError
+    if settings.is_enabled and settings.pii_mode == "hash":
+        from inferd.telemetry.prediction_log.masking import pii_key_bytes
 
-        raise InvalidInputError(
-            "the prediction log hashes fields marked pii with a secret key: set "
-            "INFERD_PREDICTION_LOG_PII_KEY, or pass --pii-mode drop"
-        )
+        pii_key_bytes(settings.pii_key)  # no key: one clear line now, not a failing worker
     return settings
 
 

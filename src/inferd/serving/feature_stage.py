@@ -107,11 +107,12 @@ class FeatureStage:
         values = rows.values[field.name]
         missing = ~rows.found
         bad = missing
-        age_s = time.time() - rows.event_time_s
-        if field.ttl_s is not None:
-            bad = bad | (age_s > field.ttl_s)
-        if self._metrics is not None:
-            self._observe(field.name, age_s[rows.found], missing, bad)
+        if field.ttl_s is not None or self._metrics is not None:
+            age_s = time.time() - rows.event_time_s
+            if field.ttl_s is not None:
+                bad = bad | (age_s > field.ttl_s)
+            if self._metrics is not None:
+                self._observe(field.name, age_s[rows.found], missing, bad)
         if not bad.any():
             return values
         first = int(np.flatnonzero(bad)[0])

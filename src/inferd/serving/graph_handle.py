@@ -50,6 +50,10 @@ class GraphHandle:
     def version(self) -> int:
         return self._version.version
 
+    @property
+    def warmup_s(self) -> float:
+        return sum(handle.warmup_s for handle in self._nodes.values())
+
     async def start(self) -> None:
         for handle in self._nodes.values():
             await handle.start()

@@ -70,7 +70,6 @@ class ModelManager:
         self._started = False
         self._stopping = False
         self._dependencies = Dependencies(settings.features)
-        self._warmup_s: dict[str, float] = {}  # ref -> warm-up time, from load to the loaded gauge
 
     @property
     def settings(self) -> ServingSettings:
@@ -295,7 +294,7 @@ class ModelManager:
         future.set_result(handle)
         load_s = time.perf_counter() - started
         if handle.metrics is not None:
-            handle.metrics.on_loaded(load_s, self._warmup_s.pop(version.ref, 0.0))
+            handle.metrics.on_loaded(load_s, handle.warmup_s)
         log.info("serving %s (loaded in %.2f s)", version.ref, load_s)
         if old is not None and old is not handle:
             self._retire(old)
@@ -305,7 +304,6 @@ class ModelManager:
             load_model, self._registry, ref, options=self._settings.runtime, warmup=True
         )
         version = model.version
-        self._warmup_s[version.ref] = self._warmup_s.get(version.ref, 0.0) + model.warmup_s
         metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
         return self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)
 
@@ -317,7 +315,6 @@ class ModelManager:
         handles = await asyncio.gather(*(self._load_model(ref) for ref in refs.values()))
         nodes = dict(zip(refs, handles, strict=True))
         spec.check({node: handle.signature for node, handle in nodes.items()})
-        self._warmup_s[version.ref] = sum(self._warmup_s.pop(h.model.version.ref, 0.0) for h in handles)
         metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
         return GraphHandle(version, spec, nodes, metrics)
 

@@ -74,6 +74,10 @@ class ModelHandle:
     def framework(self) -> str:
         return self.model.version.framework
 
+    @property
+    def warmup_s(self) -> float:
+        return self.model.warmup_s
+
     async def start(self) -> None:
         await self._batcher.start()
 

@@ -98,9 +98,7 @@ class Pipeline:
         """One stage of one request: into its latency histogram, and onto the trace when traced."""
         if self._metrics is not None:
             self._metrics.stage(stage).observe(ended - started)
-        timeline = STAGE_TIMELINE.get()
-        if timeline is not None:
-            timeline.append((stage, started, ended))
+        self._traced(stage, started, ended)
 
     @staticmethod
     def _traced(stage: str, started: float, ended: float) -> None:

@@ -168,7 +168,12 @@ def test_two_workers_answer_for_the_whole_replica(served_home: Path) -> None:
     try:
         for _ in range(40):
             assert http_json(f"{server.url}/v1/models/iris:predict", {"instances": [IRIS_ROW]})[0] == 200
-        # Whichever worker answers the scrape, it reports both workers' requests.
+        # Whichever worker answers the scrape, it reports both workers' requests: each worker
+        # publishes what it recorded at least once a second.
+        deadline = time.monotonic() + 5
+        while value(scrape(server), "inferd_requests_total", model="iris", code="200") < 40:
+            assert time.monotonic() < deadline, "the workers' requests were not all published within 5 s"
+            time.sleep(0.2)
         totals = {value(scrape(server), "inferd_requests_total", model="iris", code="200") for _ in range(8)}
         assert totals == {40}
         memory = [ls for n, ls in scrape(server) if n == "inferd_process_resident_memory_bytes"]

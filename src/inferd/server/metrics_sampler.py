@@ -1,4 +1,4 @@
-"""Sets the gauges that are cheaper to sample than to keep current: once a second, off the request path.
+"""Once a second: sets the gauges cheaper to sample than to keep current, and publishes deferred metrics.
 
 Queue depth, requests in flight, breaker state, memory and throughput change on
 every request; keeping a gauge exact would cost the request path a write each
@@ -54,6 +54,7 @@ class MetricsSampler:
         metrics.set_breaker_state(breaker.name, breaker.state.value)
         metrics.sample_process(time.monotonic(), self._service.rows_served)
         self._sample_prediction_log()
+        metrics.publish()
 
     def _sample_prediction_log(self) -> None:
         log_ = self._service.prediction_log

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from inferd.telemetry.metrics.deferred import Deferred, DeferredHistogram, Publishable, observe_many
 from inferd.telemetry.metrics.families import Families
 from inferd.telemetry.metrics.prediction_distribution import PredictionDistribution
 
@@ -16,15 +17,19 @@ class ModelMetrics:
 
     Implements the batcher's observer seam (``on_batch``, ``on_rejected``). The
     model's own time is observed per model call; the stages around it per request.
+    Stages, batch sizes and outputs are recorded through ``deferred`` (appends on the
+    request path, published in bulk).
     """
 
-    def __init__(self, families: Families, model: str, version: int) -> None:
+    def __init__(self, families: Families, model: str, version: int, deferred: Deferred) -> None:
         self.model = model
         self.version = str(version)
         self._families = families
+        self._deferred = deferred
+        self._published: list[Publishable] = []
         labels = (model, self.version)
-        self._stages: dict[str, Any] = {}
-        self._batch_size = families.batch_size.labels(*labels)
+        self._stages: dict[str, DeferredHistogram] = {}
+        self._batch_size = self._defer(DeferredHistogram(families.batch_size.labels(*labels)))
         self._queue_depth = families.queue_depth.labels(*labels)
         self._degraded = families.degraded.labels(*labels)
         self._cache_hits = families.cache_lookups.labels(*labels, "hit")
@@ -34,8 +39,10 @@ class ModelMetrics:
             families.rejected.labels(*labels, reason)  # at 0, so the first rejection is counted
         for stage in ("validate", "queue", "model"):
             self.stage(stage)
-        self._distribution = PredictionDistribution(
-            families.prediction_score, families.prediction_value, families.predicted_class, *labels
+        self._distribution = self._defer(
+            PredictionDistribution(
+                families.prediction_score, families.prediction_value, families.predicted_class, *labels
+            )
         )
 
     # -- the batcher's observer seam -----------------------------------------------------------
@@ -50,11 +57,12 @@ class ModelMetrics:
 
     # -- the pipeline's -------------------------------------------------------------------------
 
-    def stage(self, name: str) -> Any:
-        """The histogram child of one stage (see ``STAGES``), made on first use."""
+    def stage(self, name: str) -> DeferredHistogram:
+        """The histogram of one stage (see ``STAGES``), made on first use."""
         child = self._stages.get(name)
         if child is None:
-            child = self._stages[name] = self._families.stage_duration.labels(self.model, self.version, name)
+            series = self._families.stage_duration.labels(self.model, self.version, name)
+            child = self._stages[name] = self._defer(DeferredHistogram(series))
         return child
 
     def observe_outputs(self, outputs: Mapping[str, np.ndarray]) -> None:
@@ -72,9 +80,7 @@ class ModelMetrics:
 
     def on_feature_ages(self, feature: str, ages_s: np.ndarray) -> None:
         """Ages of the values of ``feature`` served (the caller decides how many to report)."""
-        child = self._families.feature_age.labels(self.model, feature)
-        for age in ages_s[np.isfinite(ages_s)].tolist():
-            child.observe(age)
+        observe_many(self._families.feature_age.labels(self.model, feature), ages_s.astype(np.float64))
 
     def on_feature_fallback(self, feature: str, reason: str, rows: int) -> None:
         self._families.feature_fallbacks.labels(self.model, feature, reason).inc(rows)
@@ -93,3 +99,8 @@ class ModelMetrics:
     def on_retired(self) -> None:
         self._loaded.set(0)
         self._queue_depth.set(0)
+        self._deferred.remove(self._published)
+
+    def _defer(self, member: Any) -> Any:
+        self._published.append(self._deferred.add(member))
+        return member

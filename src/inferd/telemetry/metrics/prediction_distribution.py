@@ -5,18 +5,25 @@ alone: an integer, boolean or string column counts classes; a float matrix of
 k >= 2 columns is a classifier's probabilities (the score is the positive
 class's probability when k = 2, the top probability otherwise); any other float
 column is a regression value.
+
+A model call only queues its outputs (copies of the columns counted, so a later
+step that changes them in place cannot change what was predicted); ``publish``
+counts everything queued since the last time with one numpy pass per output,
+whatever the number of calls (see :mod:`inferd.telemetry.metrics.deferred`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from prometheus_client import Counter, Histogram
 
+from inferd.telemetry.metrics.deferred import PUBLISH_AT, drain, observe_many
 from inferd.telemetry.metrics.names import MAX_CLASSES
 
 OTHER_CLASS = "other"
@@ -33,28 +40,41 @@ class PredictionDistribution:
         self._labels = (model, version)
         self._children: dict[tuple[str, str], Any] = {}
         self._seen_classes: dict[str, set[str]] = {}
-        self._lock = threading.Lock()
+        self._publishing = threading.Lock()
+        self._pending: deque[dict[str, np.ndarray]] = deque()
         self._warned = False
         self._class_children: dict[tuple[str, object], Any] = {}
 
     def observe(self, outputs: Mapping[str, np.ndarray]) -> None:
-        try:
-            self._observe(outputs)
-        except (TypeError, ValueError) as exc:  # e.g. unorderable mixed labels: skip, never fail the call
-            if not self._warned:
-                self._warned = True
-                log.warning("cannot record the prediction distribution of %s: %s", self._labels, exc)
+        """Queue one model call's outputs (thread-safe; never raises)."""
+        pending = self._pending
+        pending.append({name: array.copy() for name, array in outputs.items() if _is_counted(array)})
+        if len(pending) >= PUBLISH_AT // 64:
+            self.publish()
 
-    def _observe(self, outputs: Mapping[str, np.ndarray]) -> None:
-        for name, array in outputs.items():
-            kind = array.dtype.kind
-            if kind in "iubOSU" and (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
-                self._count_classes(name, array.reshape(-1))
-            elif kind == "f" and array.ndim == 2 and array.shape[1] >= 2:
-                scores = array[:, 1] if array.shape[1] == 2 else array.max(axis=1)
-                self._observe_all(self._child("score", name), scores)
-            elif kind == "f" and (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
-                self._observe_all(self._child("value", name), array.reshape(-1))
+    def publish(self) -> None:
+        """Count what was queued: each output's calls joined, then counted once."""
+        with self._publishing:
+            calls = drain(self._pending)
+            if not calls:
+                return
+            for name, array in _joined(calls).items():
+                try:
+                    self._observe(name, array)
+                except (TypeError, ValueError) as exc:  # e.g. unorderable mixed labels: skip, never fail
+                    if not self._warned:
+                        self._warned = True
+                        log.warning("cannot record the prediction distribution of %s: %s", self._labels, exc)
+
+    def _observe(self, name: str, array: np.ndarray) -> None:
+        kind = array.dtype.kind
+        if kind in "iubOSU" and _is_column(array):
+            self._count_classes(name, array.reshape(-1))
+        elif kind == "f" and array.ndim == 2 and array.shape[1] >= 2:
+            scores = array[:, 1] if array.shape[1] == 2 else array.max(axis=1)
+            observe_many(self._child("score", name), scores.astype(np.float64, copy=False))
+        elif kind == "f" and _is_column(array):
+            observe_many(self._child("value", name), array.reshape(-1).astype(np.float64, copy=False))
 
     def _count_classes(self, output: str, labels: np.ndarray) -> None:
         if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 4 * MAX_CLASSES:
@@ -74,14 +94,13 @@ class PredictionDistribution:
             child.inc(count)
 
     def _bounded(self, output: str, label: str) -> str:
-        with self._lock:
-            seen = self._seen_classes.setdefault(output, set())
-            if label in seen:
-                return label
-            if len(seen) >= MAX_CLASSES:
-                return OTHER_CLASS
-            seen.add(label)
+        seen = self._seen_classes.setdefault(output, set())
+        if label in seen:
             return label
+        if len(seen) >= MAX_CLASSES:
+            return OTHER_CLASS
+        seen.add(label)
+        return label
 
     def _child(self, kind: str, output: str) -> Any:
         child = self._children.get((kind, output))
@@ -90,21 +109,24 @@ class PredictionDistribution:
             child = self._children[(kind, output)] = family.labels(*self._labels, output)
         return child
 
-    @staticmethod
-    def _observe_all(child: Any, values: np.ndarray) -> None:
-        values = values[np.isfinite(values)]
-        if not len(values):
-            return
-        buckets = getattr(child, "_buckets", None)
-        upper_bounds = getattr(child, "_upper_bounds", None)
-        total = getattr(child, "_sum", None)
-        if buckets is None or upper_bounds is None or total is None:
-            for value in values.tolist():  # prometheus_client changed inside: the slow, public way
-                child.observe(value)
-            return
-        # Histogram.observe() per row costs ~1 µs; counting a whole model call with numpy
-        # and adding each bucket's count once is what observe() does, row by row.
-        counts = np.bincount(np.searchsorted(upper_bounds, values, side="left"), minlength=len(buckets))
-        for index in np.flatnonzero(counts).tolist():
-            buckets[index].inc(int(counts[index]))
-        total.inc(float(values.sum(dtype=np.float64)))
+
+def _is_column(array: np.ndarray) -> bool:
+    return array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+
+
+def _is_counted(array: np.ndarray) -> bool:
+    kind = array.dtype.kind
+    return (kind in "iubOSUf" and _is_column(array)) or (kind == "f" and array.ndim == 2)
+
+
+def _joined(calls: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each output's arrays of all ``calls`` joined; an output whose row shape changed is left out."""
+    names = {name for call in calls for name in call}
+    joined = {}
+    for name in names:
+        arrays = [call[name] for call in calls if name in call]
+        try:
+            joined[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        except ValueError:  # the row shape changed between calls (a new version is its own series)
+            continue
+    return joined

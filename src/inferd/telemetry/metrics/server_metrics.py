@@ -1,8 +1,9 @@
 """Every metric of one server process, and the ``/metrics`` page.
 
-Values are recorded where they happen (bound children, about a microsecond
-each) or sampled about once a second by the server (queue depth, memory,
-breaker state, throughput), so the request path never waits on telemetry. In
+Values are recorded where they happen, those of every request as appends that
+are published in bulk (see :mod:`~inferd.telemetry.metrics.deferred`), or
+sampled about once a second by the server (queue depth, memory, breaker state,
+throughput), so the request path never waits on telemetry. In
 multi-process mode (``PROMETHEUS_MULTIPROC_DIR`` set before prometheus_client is
 imported, which ``inferd serve --workers N`` does) each process writes its own
 files and :meth:`ServerMetrics.render` merges every worker's, so any worker
@@ -14,7 +15,6 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -26,6 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from inferd.telemetry.metrics import names
+from inferd.telemetry.metrics.deferred import Deferred, DeferredCounter, DeferredHistogram
 from inferd.telemetry.metrics.families import Families
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.metrics.multiprocess import MULTIPROCESS_ENV
@@ -54,7 +55,9 @@ class ServerMetrics:
         if self._multiprocess_dir is None:
             ProcessCollector(registry=self._registry)
         self.families.build_info.labels(inferd_version).set(1)
-        self._requests: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+        self._deferred = Deferred()
+        self._requests: dict[tuple[str, str, str, int], tuple[DeferredCounter, DeferredHistogram]] = {}
+        self._durations: dict[tuple[str, str, str], DeferredHistogram] = {}
         self._rows_seen: deque[tuple[float, int]] = deque()
 
     @property
@@ -71,7 +74,7 @@ class ServerMetrics:
             for code in USUAL_CODES:
                 self._request_children(model, str(version), protocol, code)
         self.families.model_load_failures.labels(model)
-        return ModelMetrics(self.families, model, version)
+        return ModelMetrics(self.families, model, version, self._deferred)
 
     def observe_request(self, model: str, version: str, protocol: str, code: int, seconds: float) -> None:
         """One inference request answered with ``code`` (an HTTP status) after ``seconds``."""
@@ -81,12 +84,21 @@ class ServerMetrics:
         children[0].inc()
         children[1].observe(seconds)
 
-    def _request_children(self, model: str, version: str, protocol: str, code: int) -> tuple[Any, Any]:
-        children = self._requests[(model, version, protocol, code)] = (
-            self.families.requests.labels(model, version, protocol, str(code)),
-            self.families.request_duration.labels(model, version, protocol),
-        )
+    def _request_children(
+        self, model: str, version: str, protocol: str, code: int
+    ) -> tuple[DeferredCounter, DeferredHistogram]:
+        deferred = self._deferred
+        duration = self._durations.get((model, version, protocol))
+        if duration is None:
+            series = self.families.request_duration.labels(model, version, protocol)
+            duration = self._durations[(model, version, protocol)] = deferred.histogram(series)
+        count = deferred.counter(self.families.requests.labels(model, version, protocol, str(code)))
+        children = self._requests[(model, version, protocol, code)] = (count, duration)
         return children
+
+    def publish(self) -> None:
+        """Add what the request path recorded since the last time to the series (see ``deferred``)."""
+        self._deferred.publish()
 
     # -- sampled values -------------------------------------------------------------------------
 
@@ -118,6 +130,7 @@ class ServerMetrics:
 
     def render(self) -> bytes:
         """The exposition text of this replica (every worker's, in multi-process mode)."""
+        self.publish()
         families = list(self._source().collect())
         return generate_latest(_Collected([*families, *self._cost(families)]))
 

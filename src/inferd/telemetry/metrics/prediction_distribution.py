@@ -6,8 +6,9 @@ k >= 2 columns is a classifier's probabilities (the score is the positive
 class's probability when k = 2, the top probability otherwise); any other float
 column is a regression value.
 
-A model call only queues its outputs (copies of the columns counted, so a later
-step that changes them in place cannot change what was predicted); ``publish``
+A model call only queues the values it contributes, one per row and output (copied,
+so a later step that changes the model's arrays in place cannot change what was
+predicted, and never more than that, however wide the outputs); ``publish``
 counts everything queued since the last time with one numpy pass per output,
 whatever the number of calls (see :mod:`inferd.telemetry.metrics.deferred`).
 """
@@ -41,14 +42,14 @@ class PredictionDistribution:
         self._children: dict[tuple[str, str], Any] = {}
         self._seen_classes: dict[str, set[str]] = {}
         self._publishing = threading.Lock()
-        self._pending: deque[dict[str, np.ndarray]] = deque()
+        self._pending: deque[list[Counted]] = deque()
         self._warned = False
         self._class_children: dict[tuple[str, object], Any] = {}
 
     def observe(self, outputs: Mapping[str, np.ndarray]) -> None:
-        """Queue one model call's outputs (thread-safe; never raises)."""
+        """Queue what one model call's outputs contribute: one value a row and output (thread-safe)."""
         pending = self._pending
-        pending.append({name: array.copy() for name, array in outputs.items() if _is_counted(array)})
+        pending.append([counted for name, array in outputs.items() if (counted := _counted(name, array))])
         if len(pending) >= PUBLISH_AT // 64:
             self.publish()
 
@@ -58,23 +59,16 @@ class PredictionDistribution:
             calls = drain(self._pending)
             if not calls:
                 return
-            for name, array in _joined(calls).items():
+            for (kind, name), values in _joined(calls).items():
                 try:
-                    self._observe(name, array)
+                    if kind == "class":
+                        self._count_classes(name, values)
+                    else:
+                        observe_many(self._child(kind, name), values.astype(np.float64, copy=False))
                 except (TypeError, ValueError) as exc:  # e.g. unorderable mixed labels: skip, never fail
                     if not self._warned:
                         self._warned = True
                         log.warning("cannot record the prediction distribution of %s: %s", self._labels, exc)
-
-    def _observe(self, name: str, array: np.ndarray) -> None:
-        kind = array.dtype.kind
-        if kind in "iubOSU" and _is_column(array):
-            self._count_classes(name, array.reshape(-1))
-        elif kind == "f" and array.ndim == 2 and array.shape[1] >= 2:
-            scores = array[:, 1] if array.shape[1] == 2 else array.max(axis=1)
-            observe_many(self._child("score", name), scores.astype(np.float64, copy=False))
-        elif kind == "f" and _is_column(array):
-            observe_many(self._child("value", name), array.reshape(-1).astype(np.float64, copy=False))
 
     def _count_classes(self, output: str, labels: np.ndarray) -> None:
         if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 4 * MAX_CLASSES:
@@ -110,23 +104,32 @@ class PredictionDistribution:
         return child
 
 
-def _is_column(array: np.ndarray) -> bool:
-    return array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+Counted = tuple[str, str, np.ndarray]  # kind ("class", "score" or "value"), output, one value a row
 
 
-def _is_counted(array: np.ndarray) -> bool:
+def _counted(name: str, array: np.ndarray) -> Counted | None:
+    """What ``array`` adds to the distribution, copied (a later step may change the model's arrays)."""
     kind = array.dtype.kind
-    return (kind in "iubOSUf" and _is_column(array)) or (kind == "f" and array.ndim == 2)
+    is_column = array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+    if kind in "iubOSU" and is_column:
+        return ("class", name, array.reshape(-1).copy())
+    if kind == "f" and array.ndim == 2 and array.shape[1] >= 2:
+        return ("score", name, array[:, 1].copy() if array.shape[1] == 2 else array.max(axis=1))
+    if kind == "f" and is_column:
+        return ("value", name, array.reshape(-1).copy())
+    return None
 
 
-def _joined(calls: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Each output's arrays of all ``calls`` joined; an output whose row shape changed is left out."""
-    names = {name for call in calls for name in call}
+def _joined(calls: list[list[Counted]]) -> dict[tuple[str, str], np.ndarray]:
+    """Each output's values over all ``calls``, joined; an output whose dtype kind changed is left out."""
+    gathered: dict[tuple[str, str], list[np.ndarray]] = {}
+    for call in calls:
+        for kind, name, values in call:
+            gathered.setdefault((kind, name), []).append(values)
     joined = {}
-    for name in names:
-        arrays = [call[name] for call in calls if name in call]
+    for key, arrays in gathered.items():
         try:
-            joined[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-        except ValueError:  # the row shape changed between calls (a new version is its own series)
+            joined[key] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        except (TypeError, ValueError):
             continue
     return joined

@@ -2,15 +2,17 @@
 
 Run: .venv/bin/python benchmarks/serving/telemetry_overhead.py [--duration-s 10] [--repeats 3]
 
-One ``inferd serve`` per configuration, all serving the reference model (the
-demo gradient-boosted classifier, ONNX), each driven in turn with wrk at 64
-connections with the one-row v2 JSON request (wrk shares the 2 cores; the runs
-are interleaved so noise hits every configuration alike, and each cell is the
-median of ``--repeats`` runs). Spans go to an OTLP/HTTP receiver in this process
-that accepts and discards them. Targets (issue 5): metrics and tracing on cost
-at most 5% of the throughput of a server with both off; the prediction log at
-100% sampling costs at most 10% of the throughput and 10% of p99 of the same
-server without it.
+Each round starts one ``inferd serve`` per configuration, in turn, all serving
+the reference model (the demo gradient-boosted classifier, ONNX), warms it up and
+drives it with wrk at 64 connections with the one-row v2 JSON request (wrk shares
+the 2 cores), then stops it. A server started once and reused across rounds keeps
+its own luck (which core it runs on, where its memory lies) and moved whole
+configurations by 5-10% here, so every round starts fresh servers, in an order
+rotated from round to round, and each cell is the median of ``--repeats`` rounds.
+Spans go to an OTLP/HTTP receiver in this process that accepts and discards them.
+Targets (issue 5): metrics and tracing on cost at most 5% of the throughput of a
+server with both off; the prediction log at 100% sampling costs at most 10% of the
+throughput and 10% of p99 of the same server without it.
 """
 
 from __future__ import annotations
@@ -90,30 +92,14 @@ def main() -> None:
         prepare_home(home)
         body = write_body(work / "body.json", reference_row())
         otlp = stack.enter_context(discarding_otlp_receiver())
-        urls = {}
-        groups = {}
-        for name, flags in configurations(otlp).items():
-            port = free_port()
-            group = inferd_group(
-                name,
-                home,
-                work / f"{port}.log",
-                http_port=port,
-                grpc_port=0,
-                extra=(*flags, REFERENCE_MODEL),
-            )
-            stack.enter_context(group)
-            group.start(f"http://127.0.0.1:{port}/v2/health/ready")
-            urls[name] = f"http://127.0.0.1:{port}/v2/models/{REFERENCE_MODEL}/infer"
-            groups[name] = group
-        for url in urls.values():
-            run_wrk(url, body, connections=16, duration_s=2)
-        runs: dict[str, list[Run]] = {name: [] for name in urls}
+        configured = configurations(otlp)
+        names = list(configured)
+        runs: dict[str, list[Run]] = {name: [] for name in names}
         for round_number in range(args.repeats):
-            for name, url in urls.items():
-                cpu_before = groups[name].cpu_seconds()
-                result = run_wrk(url, body, connections=CONNECTIONS, duration_s=args.duration_s)
-                cpu_us = (groups[name].cpu_seconds() - cpu_before) / max(1, result.requests) * 1e6
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                flags = configured[name]
+                result, cpu_us = measure_fresh_server(name, flags, home, work, body, args.duration_s)
                 runs[name].append(Run(result, cpu_us))
                 print(
                     f"round {round_number + 1}/{args.repeats} {name:<32} {result.requests_per_s:>8.0f} req/s "
@@ -121,6 +107,25 @@ def main() -> None:
                     flush=True,
                 )
         report(runs)
+
+
+def measure_fresh_server(
+    name: str, flags: tuple[str, ...], home: Path, work: Path, body: Path, duration_s: float
+) -> tuple[WrkResult, float]:
+    """Start a server with ``flags``, warm it up, load it at c=64; its result and CPU µs per request."""
+    port = free_port()
+    group = inferd_group(
+        name, home, work / f"{port}.log", http_port=port, grpc_port=0, extra=(*flags, REFERENCE_MODEL)
+    )
+    with group:
+        group.start(f"http://127.0.0.1:{port}/v2/health/ready")
+        url = f"http://127.0.0.1:{port}/v2/models/{REFERENCE_MODEL}/infer"
+        run_wrk(url, body, connections=CONNECTIONS, duration_s=3)
+        cpu_before = group.cpu_seconds()
+        result = run_wrk(url, body, connections=CONNECTIONS, duration_s=duration_s)
+        cpu_us = (group.cpu_seconds() - cpu_before) / max(1, result.requests) * 1e6
+        group.check_running("the load run")
+    return result, cpu_us
 
 
 @dataclass(frozen=True)

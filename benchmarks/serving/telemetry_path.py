@@ -10,18 +10,24 @@ the real batcher) through granian's RSGI entry point with a minimal in-process
 stand-in for granian's scope and protocol objects, 64 requests in flight, on
 uvloop, and reads the process's CPU time per request. What it leaves out is the
 same in every configuration (sockets, HTTP parsing), so the differences are
-telemetry's own. Configurations are interleaved, each cell is the median of
-``--repeats`` rounds; spans go to an in-process OTLP receiver that discards them.
+telemetry's own. Every round starts a fresh app per configuration, in an order
+rotated from round to round (an app kept across rounds keeps its own luck, which
+moved whole configurations by 10% here); each cell is the median of
+``--repeats`` rounds; spans go to an OTLP receiver that discards them, in a process of
+its own so that its CPU is not counted as the server's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import multiprocessing
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +72,26 @@ class Protocol:
         self.status = status
 
 
+@contextlib.contextmanager
+def otlp_receiver_process() -> Iterator[str]:
+    """The URL of a discarding OTLP/HTTP receiver running in a forked process."""
+    context = multiprocessing.get_context("fork")
+    ready: multiprocessing.Queue[str] = context.Queue()
+    process = context.Process(target=_serve_discarding, args=(ready,), daemon=True)
+    process.start()
+    try:
+        yield ready.get(timeout=30)
+    finally:
+        process.terminate()
+        process.join()
+
+
+def _serve_discarding(ready: multiprocessing.Queue[str]) -> None:
+    with discarding_otlp_receiver() as url:
+        ready.put(url)
+        threading.Event().wait()
+
+
 def configurations(home: Path, otlp: str) -> dict[str, Configuration]:
     base = Configuration(
         server=ServerSettings(grpc_port=0),
@@ -104,19 +130,20 @@ async def cpu_us_per_request(app: InferdApp, body: bytes, requests: int) -> floa
 async def measure(
     configs: dict[str, Configuration], body: bytes, requests: int, repeats: int
 ) -> dict[str, float]:
-    apps = {name: InferdApp(config) for name, config in configs.items()}
-    for app in apps.values():
-        await app.start()
-        await cpu_us_per_request(app, body, 2000)  # readiness, warm-up, settled heap
-    cells: dict[str, list[float]] = {name: [] for name in apps}
-    try:
-        for round_ in range(1, repeats + 1):
-            for name, app in apps.items():
+    """Median CPU µs per request of each configuration, each round with fresh apps in rotated order."""
+    names = list(configs)
+    cells: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(1, repeats + 1):
+        shift = (round_ - 1) % len(names)
+        for name in names[shift:] + names[:shift]:
+            app = InferdApp(configs[name])
+            await app.start()
+            try:
+                await cpu_us_per_request(app, body, 2000)  # readiness, warm-up, settled heap
                 cells[name].append(await cpu_us_per_request(app, body, requests))
-                print(f"round {round_}/{repeats} {name:32} {cells[name][-1]:6.1f} CPU µs/request", flush=True)
-    finally:
-        for app in apps.values():
-            await app.close()
+            finally:
+                await app.close()
+            print(f"round {round_}/{repeats} {name:32} {cells[name][-1]:6.1f} CPU µs/request", flush=True)
     return {name: statistics.median(values) for name, values in cells.items()}
 
 
@@ -139,7 +166,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder, discarding_otlp_receiver() as otlp:
+    with tempfile.TemporaryDirectory() as folder, otlp_receiver_process() as otlp:
         home = Path(folder) / "home"
         prepare_home(home)
         body = write_body(Path(folder) / "body.json", reference_row()).read_bytes()

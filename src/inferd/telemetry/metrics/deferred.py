@@ -59,8 +59,8 @@ def observe_many(child: Any, values: npt.NDArray[np.float64]) -> None:
     total.inc(float(values.sum(dtype=np.float64)))
 
 
-class DeferredHistogram:
-    """A histogram child whose ``observe`` is an append."""
+class _Pending:
+    """Values appended by any thread, taken whole by :meth:`_take`; the child they are for."""
 
     __slots__ = ("_child", "_lock", "_pending")
 
@@ -68,29 +68,36 @@ class DeferredHistogram:
         self._child = child
         self._pending: deque[float] = deque()
         self._lock = threading.Lock()
+
+    def publish(self) -> None:
+        raise NotImplementedError
+
+    def _take(self) -> list[float]:
+        with self._lock:  # two publishers would each drain part of the queue and race on the count
+            return drain(self._pending)
+
+
+class DeferredHistogram(_Pending):
+    """A histogram child whose ``observe`` is an append."""
+
+    __slots__ = ()
 
     def observe(self, value: float) -> None:
         pending = self._pending
         pending.append(value)
-        if len(pending) >= PUBLISH_AT:
+        if len(pending) >= PUBLISH_AT:  # inline, not a method call: this is the request path
             self.publish()
 
     def publish(self) -> None:
-        with self._lock:  # two publishers would each drain part of the queue and race on the count
-            values = drain(self._pending)
+        values = self._take()
         if values:
             observe_many(self._child, np.asarray(values, dtype=np.float64))
 
 
-class DeferredCounter:
+class DeferredCounter(_Pending):
     """A counter child whose ``inc`` is an append."""
 
-    __slots__ = ("_child", "_lock", "_pending")
-
-    def __init__(self, child: Any) -> None:
-        self._child = child
-        self._pending: deque[float] = deque()
-        self._lock = threading.Lock()
+    __slots__ = ()
 
     def inc(self, amount: float = 1) -> None:
         pending = self._pending
@@ -99,8 +106,7 @@ class DeferredCounter:
             self.publish()
 
     def publish(self) -> None:
-        with self._lock:
-            amounts = drain(self._pending)
+        amounts = self._take()
         if amounts:
             self._child.inc(sum(amounts))
 

@@ -5,8 +5,9 @@ Each request is one row. We measure, in the same run: predict called directly in
 a loop (the baseline), one executor hop per request (what serving without a
 batcher costs at least), and the batcher at concurrency 1 and 64 with default
 settings, plus the batcher with predict run inline (its bookkeeping alone, no
-thread hop). Each figure is the median of ``--runs`` interleaved runs; the overhead
-is 1/rate - 1/baseline rate. Target: a few tens of microseconds at concurrency 1.
+thread hop). Every request carries a deadline, as in the server. Each figure is
+the median of ``--runs`` interleaved runs; the overhead is 1/rate - 1/baseline rate.
+Target: a few tens of microseconds at concurrency 1.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from inferd.batching import Batcher, BatchingSettings
 from inferd.tensors import Batch
 
 T = TypeVar("T")
+DEADLINE_S = 30.0
 
 
 def predict(batch: Batch) -> Batch:
@@ -68,7 +70,8 @@ async def through_batcher(
 ) -> float:
     async def client(batcher: Batcher, count: int) -> None:
         for i in range(count):
-            await batcher.submit(one_row(i))
+            # Every request with a deadline, as the server gives each one (its default timeout).
+            await batcher.submit(one_row(i), deadline=time.monotonic() + DEADLINE_S)
 
     async with Batcher(predict, BatchingSettings(), observer=sizes, executor=executor) as batcher:
         started = time.perf_counter()

@@ -3,8 +3,8 @@
 How it works (everything below runs on the event loop thread, except predict):
 
 - ``submit`` refuses at once what cannot be served (closed -> 503, deadline passed
-  -> 504, queue full -> 429), else queues the request's rows with a future and a
-  deadline timer, and schedules one dispatch for the end of this loop tick, so that
+  -> 504, queue full -> 429), else queues the request's rows with a future and its
+  deadline, and schedules one dispatch for the end of this loop tick, so that
   requests arriving together are seen together.
 - A dispatch is an event handler, never a polling loop: it runs on an arrival, when
   a call finishes, and on its one timer. While fewer than ``instances`` calls run and
@@ -18,7 +18,8 @@ How it works (everything below runs on the event loop thread, except predict):
 - A finished call comes back through ``call_soon_threadsafe``; its outputs are
   sliced back, in order, to the requests they belong to. A raising or malformed
   predict fails exactly the requests in that call; the next call proceeds.
-- A deadline timer fails its request at its deadline wherever it is. ``close``
+- A request fails at its deadline wherever it is (one loop timer per millisecond of
+  deadlines, :mod:`inferd.batching.deadlines`). ``close``
   stops intake, dispatches the rest without waiting, and stops its own pool.
 """
 
@@ -36,6 +37,7 @@ from types import TracebackType
 
 import numpy as np
 
+from inferd.batching.deadlines import Deadlines
 from inferd.batching.observer import BatchObserver
 from inferd.batching.policy import DispatchPolicy
 from inferd.batching.queue import PendingRequest, RowQueue, Share
@@ -91,6 +93,7 @@ class Batcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatch_scheduled = False
         self._timer: asyncio.TimerHandle | None = None
+        self._deadlines: Deadlines[PendingRequest] | None = None
         self._running: list[list[Share]] = []
         self._drained: asyncio.Future[None] | None = None
         self._call_s = settings.max_delay_s  # moving average of one call, for Retry-After
@@ -113,6 +116,7 @@ class Batcher:
             prefix = f"inferd-batcher-{self.name}" if self.name else "inferd-batcher"
             self._executor = ThreadPoolExecutor(self.settings.instances, thread_name_prefix=prefix)
         self._loop = asyncio.get_running_loop()
+        self._deadlines = Deadlines(self._loop, self._expire)
         self._state = "running"
 
     async def submit(self, batch: Batch, *, deadline: float | None = None) -> Batch:
@@ -192,8 +196,8 @@ class Batcher:
             )
         self._policy.on_arrival(now, is_busy=self._queue.rows > 0 or bool(self._running))
         request = PendingRequest(batch, rows, layout, now, loop.create_future())
-        if deadline is not None:
-            request.timer = loop.call_later(deadline - now, self._expire, request)
+        if deadline is not None and self._deadlines is not None:
+            self._deadlines.add(request, deadline)
         self._queue.push(request)
         if not self._dispatch_scheduled:
             self._dispatch_scheduled = True
@@ -222,8 +226,8 @@ class Batcher:
     def _forget(self, request: PendingRequest) -> None:
         """The request finished early (failed, expired, cancelled): its rows leave the queue."""
         self._queue.drop(request)
-        if request.timer is not None:
-            request.timer.cancel()
+        if self._deadlines is not None:
+            self._deadlines.remove(request)
         self._note_if_drained()
 
     def _settle(self, request: PendingRequest, error: BaseException) -> None:
@@ -300,8 +304,8 @@ class Batcher:
                 continue
             answer = request.add_part(share, part)
             if answer is not None:
-                if request.timer is not None:
-                    request.timer.cancel()
+                if self._deadlines is not None:
+                    self._deadlines.remove(request)
                 request.future.set_result(answer)
 
     def _check_outputs(self, outputs: object, rows: int) -> InferdError | None:
@@ -344,6 +348,8 @@ class Batcher:
         self._running.clear()
         for request in self._queue.drain():
             self._settle(request, error)
+        if self._deadlines is not None:
+            self._deadlines.cancel_all()
 
     # -- reporting -----------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ class PendingRequest:
     future: asyncio.Future[Batch]
     taken: int = 0
     """Rows handed to calls (or dropped) so far; ``rows - taken`` are still queued."""
-    timer: asyncio.TimerHandle | None = None
+    deadline_tick: int | None = None
+    """The deadline's tick while a timer waits for it (see :mod:`inferd.batching.deadlines`)."""
     _parts: dict[int, Batch] = field(default_factory=dict)
     _received: int = 0
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 
 from inferd.telemetry.metrics.deferred import Deferred, DeferredHistogram, Publishable, observe_many
 from inferd.telemetry.metrics.families import Families
 from inferd.telemetry.metrics.prediction_distribution import PredictionDistribution
+
+_Member = TypeVar("_Member", bound=Publishable)
 
 
 class ModelMetrics:
@@ -101,6 +103,7 @@ class ModelMetrics:
         self._queue_depth.set(0)
         self._deferred.remove(self._published)
 
-    def _defer(self, member: Any) -> Any:
+    def _defer(self, member: _Member) -> _Member:
+        """``member``, published with the rest of the process's deferred values until retirement."""
         self._published.append(self._deferred.add(member))
         return member

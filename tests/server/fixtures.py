@@ -123,6 +123,17 @@ class RunningServer:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def wait_for_workers(self, workers: int, timeout_s: float = 60) -> None:
+        """Until ``workers`` worker processes have settled their heaps, i.e. loaded every model.
+
+        Ready means one worker is; on a busy machine another may start seconds later, and
+        granian cannot stop a worker that is still starting.
+        """
+        deadline = time.monotonic() + timeout_s
+        while self.log().count("heap settled") < workers:
+            assert time.monotonic() < deadline, f"{workers} workers did not start within {timeout_s:.0f} s"
+            time.sleep(0.1)
+
     def stop(self, timeout_s: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -166,6 +166,7 @@ def test_metrics_can_be_turned_off(served_home: Path) -> None:
 def test_two_workers_answer_for_the_whole_replica(served_home: Path) -> None:
     server = start_server(served_home, "--workers", "2", "--grpc-port", "0")
     try:
+        server.wait_for_workers(2)
         for _ in range(40):
             assert http_json(f"{server.url}/v1/models/iris:predict", {"instances": [IRIS_ROW]})[0] == 200
         # Whichever worker answers the scrape, it reports both workers' requests: each worker

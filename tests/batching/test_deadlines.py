@@ -26,7 +26,7 @@ def test_requests_expire_after_their_deadline_and_at_most_a_tick_later() -> None
             request.expired_at_s = time.monotonic()
             expired.append(request)
 
-        deadlines: Deadlines[Request] = Deadlines(asyncio.get_running_loop(), expire)
+        deadlines: Deadlines[Request] = Deadlines(expire)
         now = time.monotonic()
         requests = [Request(now + 0.010 + i * 0.0003) for i in range(20)]  # several to one tick
         for request in requests:
@@ -50,7 +50,7 @@ def test_requests_expire_after_their_deadline_and_at_most_a_tick_later() -> None
 def test_an_answered_request_never_expires() -> None:
     async def body() -> None:
         expired: list[Request] = []
-        deadlines: Deadlines[Request] = Deadlines(asyncio.get_running_loop(), expired.append)
+        deadlines: Deadlines[Request] = Deadlines(expired.append)
         now = time.monotonic()
         answered, waiting = Request(now + 0.005), Request(now + 0.005)
         deadlines.add(answered, answered.deadline_s)
@@ -67,7 +67,7 @@ def test_an_answered_request_never_expires() -> None:
 def test_after_cancel_all_nothing_expires() -> None:
     async def body() -> None:
         expired: list[Request] = []
-        deadlines: Deadlines[Request] = Deadlines(asyncio.get_running_loop(), expired.append)
+        deadlines: Deadlines[Request] = Deadlines(expired.append)
         requests = [Request(time.monotonic() + 0.005 * i) for i in range(1, 5)]
         for request in requests:
             deadlines.add(request, request.deadline_s)

@@ -93,7 +93,7 @@ class Batcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatch_scheduled = False
         self._timer: asyncio.TimerHandle | None = None
-        self._deadlines: Deadlines[PendingRequest] | None = None
+        self._deadlines: Deadlines[PendingRequest] = Deadlines(self._expire)
         self._running: list[list[Share]] = []
         self._drained: asyncio.Future[None] | None = None
         self._call_s = settings.max_delay_s  # moving average of one call, for Retry-After
@@ -116,7 +116,6 @@ class Batcher:
             prefix = f"inferd-batcher-{self.name}" if self.name else "inferd-batcher"
             self._executor = ThreadPoolExecutor(self.settings.instances, thread_name_prefix=prefix)
         self._loop = asyncio.get_running_loop()
-        self._deadlines = Deadlines(self._loop, self._expire)
         self._state = "running"
 
     async def submit(self, batch: Batch, *, deadline: float | None = None) -> Batch:
@@ -196,7 +195,7 @@ class Batcher:
             )
         self._policy.on_arrival(now, is_busy=self._queue.rows > 0 or bool(self._running))
         request = PendingRequest(batch, rows, layout, now, loop.create_future())
-        if deadline is not None and self._deadlines is not None:
+        if deadline is not None:
             self._deadlines.add(request, deadline)
         self._queue.push(request)
         if not self._dispatch_scheduled:
@@ -226,8 +225,7 @@ class Batcher:
     def _forget(self, request: PendingRequest) -> None:
         """The request finished early (failed, expired, cancelled): its rows leave the queue."""
         self._queue.drop(request)
-        if self._deadlines is not None:
-            self._deadlines.remove(request)
+        self._deadlines.remove(request)
         self._note_if_drained()
 
     def _settle(self, request: PendingRequest, error: BaseException) -> None:
@@ -304,8 +302,7 @@ class Batcher:
                 continue
             answer = request.add_part(share, part)
             if answer is not None:
-                if self._deadlines is not None:
-                    self._deadlines.remove(request)
+                self._deadlines.remove(request)
                 request.future.set_result(answer)
 
     def _check_outputs(self, outputs: object, rows: int) -> InferdError | None:
@@ -348,8 +345,7 @@ class Batcher:
         self._running.clear()
         for request in self._queue.drain():
             self._settle(request, error)
-        if self._deadlines is not None:
-            self._deadlines.cancel_all()
+        self._deadlines.cancel_all()
 
     # -- reporting -----------------------------------------------------------------------------
 

@@ -27,10 +27,12 @@ R = TypeVar("R", bound=HasDeadlineTick)
 
 
 class Deadlines(Generic[R]):
-    """The deadline timers of one batcher's requests; ``expire`` is called for each whose tick comes."""
+    """The deadline timers of one batcher's requests; ``expire`` is called for each whose tick comes.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, expire: Callable[[R], None]) -> None:
-        self._loop = loop
+    ``add`` arms its timers on the running event loop, so it is called from the loop's thread.
+    """
+
+    def __init__(self, expire: Callable[[R], None]) -> None:
         self._expire = expire
         self._ticks: dict[int, tuple[asyncio.TimerHandle, set[R]]] = {}
 
@@ -39,7 +41,7 @@ class Deadlines(Generic[R]):
         tick = math.ceil(deadline_s / TICK_S)
         waiting = self._ticks.get(tick)
         if waiting is None:
-            timer = self._loop.call_later(tick * TICK_S - time.monotonic(), self._fire, tick)
+            timer = asyncio.get_running_loop().call_later(tick * TICK_S - time.monotonic(), self._fire, tick)
             waiting = self._ticks[tick] = (timer, set())
         waiting[1].add(request)
         request.deadline_tick = tick
@@ -71,7 +73,7 @@ class Deadlines(Generic[R]):
         early_s = tick * TICK_S - time.monotonic()
         if early_s > 0 and tick in self._ticks:  # loops round timers to their clock's ticks: wait the rest
             requests = self._ticks[tick][1]
-            self._ticks[tick] = (self._loop.call_later(early_s, self._fire, tick), requests)
+            self._ticks[tick] = (asyncio.get_running_loop().call_later(early_s, self._fire, tick), requests)
             return
         waiting = self._ticks.pop(tick, None)
         if waiting is None:

@@ -28,7 +28,6 @@ Each figure is the median over ``--runs`` runs.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import tempfile
 import threading
@@ -48,6 +47,7 @@ from inferd.telemetry.prediction_log import (
 )
 from inferd.telemetry.prediction_log.parquet_sink import ParquetSink
 from inferd.telemetry.prediction_log.postgres_sink import PostgresSink
+from inferd.testing.gil_probe import gil_waits
 
 TARGET_SUBMIT_US = 10.0
 TARGET_WRITER_US = 2.0
@@ -153,39 +153,9 @@ def longest_gil_wait_ms() -> float:
         assert log is not None
         for index in range(GIL_DRAIN_REQUESTS):
             log.submit(distinct[index % len(distinct)])
-        waits_s: list[float] = []
-        stop = threading.Event()
-        probe = threading.Thread(target=wait_for_gil, args=(stop, waits_s))
-        probe.start()
-        time.sleep(0.02)
-        gc.disable()  # a full collection stalls every thread; it is the process's, not the writer's
-        try:
+        with gil_waits() as waits_s:
             log.close()
-        finally:
-            gc.enable()
-            stop.set()
-            probe.join()
     return max(waits_s) * 1e3
-
-
-def wait_for_gil(stop: threading.Event, waits_s: list[float]) -> None:
-    """Spin in slices of 200 µs of Python; after each, note how long this thread waited for the GIL."""
-    last = thread_times()
-    while not stop.is_set():
-        until = time.perf_counter() + 200e-6
-        while time.perf_counter() < until:
-            pass
-        now = thread_times()
-        wall_s, cpu_s, queued_s = (b - a for a, b in zip(last, now, strict=True))
-        waits_s.append(wall_s - cpu_s - queued_s)
-        last = now
-
-
-def thread_times() -> tuple[float, float, float]:
-    """Now, this thread's CPU time and its time waiting for a CPU (Linux), in seconds."""
-    with open("/proc/thread-self/schedstat") as stats:
-        cpu_ns, queued_ns, _ = stats.read().split()
-    return time.perf_counter(), int(cpu_ns) / 1e9, int(queued_ns) / 1e9
 
 
 def rows_per_s(

@@ -2,6 +2,8 @@
 
 ``check_runtime(runtime, sample=None)`` asserts that a loaded model honours the
 Runtime interface, in the spirit of scikit-learn's ``check_estimator``.
+``gil_probe.gil_waits()`` measures how long a busy thread waits for the GIL while
+background work runs (for tests and benchmarks of threads that share it).
 """
 
 from __future__ import annotations

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,9 +13,9 @@ from inferd.telemetry.prediction_log import (
     PredictionRecord,
     open_prediction_log,
 )
+from inferd.testing import gil_probe
+from inferd.testing.gil_probe import gil_waits
 from tests.telemetry.prediction_log.conftest import make_record
-
-SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 
 class SizeRecordingSink:
@@ -67,7 +64,7 @@ def test_a_writer_far_behind_takes_bigger_chunks_rather_than_more_of_them() -> N
     assert max(requests for requests, _ in sink.writes) == 768
 
 
-@pytest.mark.skipif(not SCHEDSTAT.exists(), reason="needs Linux's per-thread scheduler statistics")
+@pytest.mark.skipif(not gil_probe.is_supported(), reason="needs Linux's per-thread scheduler statistics")
 def test_while_a_big_drain_is_written_another_thread_never_waits_long_for_the_gil(tmp_path: Path) -> None:
     """A busy thread (the event loop, say) waits one chunk at most (~1.5 ms here), not switch intervals.
 
@@ -95,36 +92,7 @@ def longest_gil_wait_s(records: list[PredictionRecord], folder: Path) -> float:
     assert log is not None
     for record in records:
         log.submit(record)
-    waits_s: list[float] = []
-    stop = threading.Event()
-    probe = threading.Thread(target=wait_for_gil, args=(stop, waits_s))
-    probe.start()
-    time.sleep(0.02)
-    gc.disable()  # a full collection stops every thread: the process's doing, not the writer's
-    try:
+    with gil_waits() as waits_s:
         log.close()  # never started: the drain runs in this thread
-    finally:
-        gc.enable()
-        stop.set()
-        probe.join()
     assert log.stats.written_requests == len(records)
     return max(waits_s)
-
-
-def wait_for_gil(stop: threading.Event, waits_s: list[float]) -> None:
-    """Spin in slices of 200 µs of Python; after each, note how long this thread waited for the GIL."""
-    last = thread_times()
-    while not stop.is_set():
-        until = time.perf_counter() + 200e-6
-        while time.perf_counter() < until:
-            pass
-        now = thread_times()
-        wall_s, cpu_s, queued_s = (b - a for a, b in zip(last, now, strict=True))
-        waits_s.append(wall_s - cpu_s - queued_s)
-        last = now
-
-
-def thread_times() -> tuple[float, float, float]:
-    """Now, this thread's CPU time and its time waiting for a CPU, in seconds."""
-    cpu_ns, queued_ns, _ = SCHEDSTAT.read_text().split()
-    return time.perf_counter(), int(cpu_ns) / 1e9, int(queued_ns) / 1e9

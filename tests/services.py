@@ -8,6 +8,7 @@ saying how to enable them; under CI (``CI=true``) a missing service is a failure
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -30,6 +31,20 @@ def require_service(name: str, host: str, port: int, how: str) -> None:
     if is_port_open(host, port):
         return
     message = f"{name} is not reachable on {host}:{port}; {how}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: a skip would hide untested code)")
+    pytest.skip(message)
+
+
+def require_executable(name: str, package: str = "prometheus") -> str:
+    """The path of ``name``; skips the test (fails it under CI) when it is not installed."""
+    executable = shutil.which(name)
+    if executable is not None:
+        return executable
+    message = (
+        f"{name} is not installed; run `bash scripts/ensure-tools.sh` as root"
+        f" (it installs Debian's {package} package) or `sudo apt-get install {package}`"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message} (CI=true: a skip would hide untested code)")
     pytest.skip(message)

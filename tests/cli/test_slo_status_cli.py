@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 import yaml
 
-from inferd.config import RegistrySettings
 from inferd.contract import Contract
-from inferd.registry import Registry
-from inferd.serving.registration import register_model
 from tests.server.fixtures import (
     SLOW_CONTRACT,
     SLOW_MODEL,
     RunningServer,
     http_json,
+    iris_contract,
+    register_in_production,
+    slow_request,
     start_server,
     write_python_model,
 )
@@ -48,19 +48,12 @@ def home(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Path:
     """iris, slow (sleeps as asked, so a short deadline makes a 504) and idle, each in production."""
     home = tmp_path_factory.mktemp("slo-home")
     slow, _ = write_python_model(tmp_path_factory.mktemp("slo-models") / "slow", SLOW_MODEL, SLOW_CONTRACT)
-    fields = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    iris_contract = Contract.from_dict(
-        {"inputs": [{"name": f, "dtype": "float64", "min": 0} for f in fields]}
-    )
-    entries = [
-        ("iris", model_dir / "iris.skops", iris_contract),
+    entries: list[tuple[str, Path, Contract | None]] = [
+        ("iris", model_dir / "iris.skops", iris_contract()),
         ("slow", slow, Contract.from_dict(SLOW_CONTRACT)),
         ("idle", slow, Contract.from_dict(SLOW_CONTRACT)),
     ]
-    with Registry.open(RegistrySettings(home=home)) as registry:
-        for name, path, contract in entries:
-            version = register_model(registry, name, path, contract=contract)
-            registry.set_alias(name, "production", version.version)
+    register_in_production(home, entries)
     return home
 
 
@@ -92,15 +85,7 @@ def predict_iris(server: RunningServer, row: dict[str, float], status: int) -> N
 
 
 def call_slow(server: RunningServer, sleep_ms: float, status: int, timeout_us: int | None = None) -> None:
-    body: dict[str, Any] = {
-        "inputs": [
-            {"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]},
-            {"name": "sleep_ms", "shape": [1], "datatype": "FP32", "data": [sleep_ms]},
-        ]
-    }
-    if timeout_us is not None:
-        body["parameters"] = {"timeout": timeout_us}
-    assert http_json(f"{server.url}/v2/models/slow/infer", body)[0] == status
+    assert http_json(f"{server.url}/v2/models/slow/infer", slow_request(sleep_ms, timeout_us))[0] == status
 
 
 def slo_status(inferd: Inferd, url: str, config: Path, *options: str) -> tuple[int, str, str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import subprocess
 import time
 import urllib.error
@@ -21,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from tests.services import free_port
+from tests.services import free_port, require_executable
 
 #: Scraping and rule evaluation every second makes a few seconds of load a usable history.
 INTERVAL = "1s"
@@ -32,16 +29,7 @@ INTERVAL = "1s"
 
 def prometheus_executable() -> str:
     """The server binary; skips the test (fails it under CI=true) when it is not installed."""
-    executable = shutil.which("prometheus")
-    if executable is None:
-        message = (
-            "prometheus is not installed; run `bash scripts/ensure-tools.sh` as root"
-            " (it installs Debian's prometheus package) or `sudo apt-get install prometheus`"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: a skip would hide untested code)")
-        pytest.skip(message)
-    return executable
+    return require_executable("prometheus")
 
 
 @dataclass

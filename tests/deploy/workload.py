@@ -28,7 +28,15 @@ from inferd.serving.deployment import Deployment
 from inferd.serving.registration import register_model
 from tests.models import train_iris_skops, train_onnx_classifier
 from tests.registry.artifacts import blob_of
-from tests.server.fixtures import SLOW_CONTRACT, SLOW_MODEL, RunningServer, http_json, write_python_model
+from tests.server.fixtures import (
+    SLOW_CONTRACT,
+    SLOW_MODEL,
+    RunningServer,
+    http_json,
+    iris_contract,
+    slow_request,
+    write_python_model,
+)
 
 IRIS_ROW = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 FIELDS = [f"f{i}" for i in range(6)]
@@ -47,10 +55,6 @@ def build_home(home: Path, models: Path) -> None:
     slow, _ = write_python_model(models / "slow", SLOW_MODEL, SLOW_CONTRACT)
     # Its own bytes (a blob of its own to tamper with), the slow model's behaviour.
     broken, _ = write_python_model(models / "broken", SLOW_MODEL + "# broken\n", SLOW_CONTRACT)
-    fields = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    iris_contract = Contract.from_dict(
-        {"inputs": [{"name": f, "dtype": "float64", "min": 0} for f in fields]}
-    )
     classifier = train_onnx_classifier(models)
     scored_inputs = [
         {"name": f, "dtype": "float32", "ttl_s": FEATURE_TTL_S, "on_stale": "degrade"} for f in FIELDS
@@ -63,7 +67,7 @@ def build_home(home: Path, models: Path) -> None:
     )
     entries: list[tuple[str, Path, Contract | None, Deployment | None]] = [
         ("clf", classifier, None, None),
-        ("iris", train_iris_skops(models), iris_contract, None),
+        ("iris", train_iris_skops(models), iris_contract(), None),
         ("scored", classifier, scored_contract, scored_deployment),
         ("slow", slow, Contract.from_dict(SLOW_CONTRACT), None),
         ("broken", broken, Contract.from_dict(SLOW_CONTRACT), None),
@@ -139,16 +143,16 @@ class Load:
         """While one call sleeps in the model, a second waits in the one-row queue past its deadline
         (504) and a third finds the queue full (429)."""
         path = "/v2/models/slow/infer"
-        busy = threading.Thread(target=self.call, args=("slow", path, _slow_body(600)))
+        busy = threading.Thread(target=self.call, args=("slow", path, slow_request(600)))
         busy.start()
         time.sleep(0.15)
-        waiting = threading.Thread(target=self.call, args=("slow", path, _slow_body(0, timeout_us=200_000)))
+        waiting = threading.Thread(target=self.call, args=("slow", path, slow_request(0, timeout_us=200_000)))
         waiting.start()
         time.sleep(0.05)
-        self.call("slow", path, _slow_body(0))
+        self.call("slow", path, slow_request(0))
         waiting.join()
         busy.join()
-        self.call("slow", path, _slow_body(1))
+        self.call("slow", path, slow_request(1))
 
 
 def _customers() -> list[dict[str, str]]:
@@ -158,15 +162,3 @@ def _customers() -> list[dict[str, str]]:
 def _clf_body(rows: int, seed: int) -> dict[str, Any]:
     data = np.random.default_rng(seed).normal(size=(rows, 6)).round(3).tolist()
     return {"inputs": [{"name": "input", "shape": [rows, 6], "datatype": "FP32", "data": data}]}
-
-
-def _slow_body(sleep_ms: float, timeout_us: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "inputs": [
-            {"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]},
-            {"name": "sleep_ms", "shape": [1], "datatype": "FP32", "data": [sleep_ms]},
-        ]
-    }
-    if timeout_us is not None:
-        body["parameters"] = {"timeout": timeout_us}
-    return body

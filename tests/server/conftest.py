@@ -5,10 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from inferd.config import RegistrySettings
 from inferd.contract import Contract
-from inferd.registry import Registry
-from inferd.serving.registration import register_model
 from tests.models import train_iris_skops, train_onnx_classifier
 from tests.server.fixtures import (
     ECHO_MODEL,
@@ -16,6 +13,8 @@ from tests.server.fixtures import (
     SLOW_MODEL,
     RunningServer,
     echo_contract,
+    iris_contract,
+    register_in_production,
     start_server,
     write_python_model,
 )
@@ -26,23 +25,16 @@ def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry with the test models, each with a production alias (registered in-process: fast)."""
     home = tmp_path_factory.mktemp("served-home")
     models = tmp_path_factory.mktemp("served-models")
-    fields = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    iris_contract = Contract.from_dict(
-        {"inputs": [{"name": f, "dtype": "float64", "min": 0} for f in fields]}
-    )
     slow, _ = write_python_model(models / "slow", SLOW_MODEL, SLOW_CONTRACT)
     echo, _ = write_python_model(models / "echo", ECHO_MODEL, echo_contract())
-    entries = [
+    entries: list[tuple[str, Path, Contract | None]] = [
         ("clf", train_onnx_classifier(models), None),
-        ("iris", train_iris_skops(models), iris_contract),
+        ("iris", train_iris_skops(models), iris_contract()),
         ("slow", slow, Contract.from_dict(SLOW_CONTRACT)),
         ("double", slow, Contract.from_dict(SLOW_CONTRACT)),
         ("echo", echo, Contract.from_dict(echo_contract())),
     ]
-    with Registry.open(RegistrySettings(home=home)) as registry:
-        for name, path, contract in entries:
-            version = register_model(registry, name, path, contract=contract)
-            registry.set_alias(name, "production", version.version)
+    register_in_production(home, entries)
     return home
 
 

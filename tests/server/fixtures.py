@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inferd.config import RegistrySettings
+from inferd.contract import Contract
+from inferd.registry import Registry
+from inferd.serving.registration import register_model
 from tests.services import free_port
 
 INFERD = str(Path(sys.executable).parent / "inferd")
@@ -49,6 +53,35 @@ SLOW_CONTRACT = {
     ],
     "outputs": [{"name": "echo", "dtype": "float32"}],
 }
+
+IRIS_FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def iris_contract() -> Contract:
+    """The iris fields, float64 and never negative."""
+    return Contract.from_dict({"inputs": [{"name": f, "dtype": "float64", "min": 0} for f in IRIS_FIELDS]})
+
+
+def slow_request(sleep_ms: float, timeout_us: int | None = None) -> dict[str, Any]:
+    """A v2 request of one row for SLOW_MODEL: it sleeps ``sleep_ms``; ``timeout_us`` asks for a deadline."""
+    body: dict[str, Any] = {
+        "inputs": [
+            {"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]},
+            {"name": "sleep_ms", "shape": [1], "datatype": "FP32", "data": [sleep_ms]},
+        ]
+    }
+    if timeout_us is not None:
+        body["parameters"] = {"timeout": timeout_us}
+    return body
+
+
+def register_in_production(home: Path, entries: list[tuple[str, Path, Contract | None]]) -> None:
+    """Register each (name, artifact, contract) under ``home`` and point its production alias at it."""
+    with Registry.open(RegistrySettings(home=home)) as registry:
+        for name, path, contract in entries:
+            version = register_model(registry, name, path, contract=contract)
+            registry.set_alias(name, "production", version.version)
+
 
 ECHO_MODEL = '''
 class Model:

@@ -7,21 +7,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 
-from tests.server.fixtures import RunningServer, http, http_json
+from tests.server.fixtures import RunningServer, http, http_json, slow_request
 
 IRIS_ROW = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
-
-
-def slow_request(sleep_ms: float, timeout_us: int | None = None) -> dict[str, object]:
-    body: dict[str, object] = {
-        "inputs": [
-            {"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]},
-            {"name": "sleep_ms", "shape": [1], "datatype": "FP32", "data": [sleep_ms]},
-        ]
-    }
-    if timeout_us is not None:
-        body["parameters"] = {"timeout": timeout_us}
-    return body
 
 
 def assert_healthy(server: RunningServer) -> None:

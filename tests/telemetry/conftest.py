@@ -7,8 +7,6 @@ it the tests that need it skip with a message saying how to install it; under CI
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.services import require_executable
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,4 @@ class Promtool:
 
 @pytest.fixture
 def promtool(tmp_path: Path) -> Promtool:
-    executable = shutil.which("promtool")
-    if executable is None:
-        message = (
-            "promtool is not installed; run `bash scripts/ensure-tools.sh` as root"
-            " (it installs Debian's prometheus package) or `sudo apt-get install prometheus`"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: a skip would hide untested code)")
-        pytest.skip(message)
-    return Promtool(executable, tmp_path)
+    return Promtool(require_executable("promtool"), tmp_path)

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from inferd.telemetry.prediction_log.checked_records import row_counts, shared_columns
-from inferd.telemetry.prediction_log.record import PredictionRecord
+from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 INPUT_PREFIX = "input__"
 OUTPUT_PREFIX = "output__"
@@ -36,8 +36,6 @@ _METADATA_NAMES = ("prediction_id", "row", "time", "latency_s", "trace_id", "deg
 _ID, _TIME, _LATENCY, _TRACE, _DEGRADED = map(
     attrgetter, ("prediction_id", "time_s", "latency_s", "trace_id", "degraded")
 )
-
-NumpyColumns = dict[str, npt.NDArray[np.generic]]
 
 
 def column_signature(record: PredictionRecord) -> Hashable:
@@ -92,7 +90,7 @@ def _signature_table(records: list[PredictionRecord]) -> pa.Table:
     return _table(records, counts, columns)
 
 
-def _table(records: Sequence[PredictionRecord], counts: list[int], columns: NumpyColumns) -> pa.Table:
+def _table(records: Sequence[PredictionRecord], counts: list[int], columns: Columns) -> pa.Table:
     """The table: each record's metadata over each of its ``counts`` rows, then ``columns``."""
     metadata = _metadata(records)
     if counts.count(1) == len(counts):  # one row a request, the usual case: nothing to repeat

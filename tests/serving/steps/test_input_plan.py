@@ -3,7 +3,8 @@
 The fused path is only an optimisation because of the first property: on random
 contracts, step lists and batches (NaN, infinities, -0.0, values on the clip
 bounds, float32 and float64), it returns the same keys, dtypes and bytes (NaN
-being NaN) as running the steps one by one and stacking.
+being NaN) as running the steps one by one and stacking. That holds on numpy
+and compiled (numba's interpreter, :mod:`inferd.serving.steps.matrix_kernel`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,23 @@ from hypothesis.extra import numpy as hnp
 
 from inferd.contract import Contract, Stack
 from inferd.errors import InvalidInputError
-from inferd.serving.steps import InputPlan, build_steps
+from inferd.serving.steps import InputPlan, build_steps, matrix_kernel
 from inferd.tensors import Batch
 
 BOUNDS = (-1.5, 0.0, 2.0)  # clip bounds, also drawn as data so values sit exactly on them
-EXPRESSIONS = (
+# Expressions the interpreter has instructions for, and others that keep a plan on numpy.
+COMPILABLE = (
     "{a} * 0.5 + {b}",
+    "{a} / {b}",
+    "-{a} - abs({b}) * 3",
+    "clip({a}, 0.5, 2) / 7",
+    "maximum({a}, {b}) * 0.1 - minimum({b}, 1.5)",
+    "sqrt(abs({a})) + floor({b}) - ceil(+{a})",
+)
+EXPRESSIONS = (
+    *COMPILABLE,
     "where({a} > 0, {a}, -{b})",
     "log1p(abs({a})) - {b} / 3",
-    "{a} / {b}",
     "clip({a}, -1, 1) * count",
     "maximum({a}, {b}) ** 2",
 )
@@ -39,7 +48,9 @@ def special_floats(width: int) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def step_for(draw: st.DrawFn, names: list[str], dtype: str) -> dict[str, Any]:
+def step_for(
+    draw: st.DrawFn, names: list[str], dtype: str, expressions: tuple[str, ...] = EXPRESSIONS
+) -> dict[str, Any]:
     """One fusable step over the float fields currently called ``names``."""
     kind = draw(st.sampled_from(["fill", "clip", "standardize", "scale", "derive", "cast", "rename"]))
     picked = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
@@ -64,11 +75,13 @@ def step_for(draw: st.DrawFn, names: list[str], dtype: str) -> dict[str, Any]:
     target = draw(st.sampled_from([*names, f"new{len(names)}"]))
     if target not in names:
         names.append(target)
-    return {"step": "derive", "name": target, "expr": draw(st.sampled_from(EXPRESSIONS)).format(a=a, b=b)}
+    return {"step": "derive", "name": target, "expr": draw(st.sampled_from(expressions)).format(a=a, b=b)}
 
 
 @st.composite
-def deployments(draw: st.DrawFn) -> tuple[Contract, list[dict[str, Any]], Stack]:
+def deployments(
+    draw: st.DrawFn, expressions: tuple[str, ...] = EXPRESSIONS
+) -> tuple[Contract, list[dict[str, Any]], Stack]:
     """A contract of float fields (some nullable) and an int ``count``, fusable steps, one stack."""
     dtype = draw(st.sampled_from(["float32", "float64"]))
     width = draw(st.integers(2, 4))  # few fields, so steps often meet on the same ones
@@ -76,7 +89,7 @@ def deployments(draw: st.DrawFn) -> tuple[Contract, list[dict[str, Any]], Stack]
     inputs = [{"name": n, "dtype": dtype, "nullable": True} for n in fields]
     contract = Contract.from_dict({"inputs": [*inputs, {"name": "count", "dtype": "int64"}]})
     names = list(fields)
-    steps = [draw(step_for(names, dtype)) for _ in range(draw(st.integers(1, 8)))]
+    steps = [draw(step_for(names, dtype, expressions)) for _ in range(draw(st.integers(1, 8)))]
     for step in steps:  # a derive that mixes in the int field gives float64: cast it back
         if "count" in step.get("expr", ""):
             step["dtype"] = dtype
@@ -116,17 +129,29 @@ def assert_same_bits(fused: Batch, reference: Batch) -> None:
             np.testing.assert_array_equal(bits(fused[name]), bits(values), err_msg=name)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_fused_steps_give_the_same_bits_as_the_steps_one_by_one(data: st.DataObject) -> None:
+def test_fused_steps_give_the_same_bits_as_the_steps_one_by_one(compiled: bool, data: st.DataObject) -> None:
     contract, steps, stack = data.draw(deployments())
-    plan = InputPlan(build_steps(steps), [stack], contract.inputs)
+    plan = InputPlan(build_steps(steps), [stack], contract.inputs, compiled=compiled)
     assert plan.is_fused, plan.unfused_because
     batch = data.draw(batches(contract))
     originals = {name: values.copy() for name, values in batch.items()}
     assert_same_bits(plan(batch), plan.step_by_step(batch))
     for name, values in originals.items():
         np.testing.assert_array_equal(batch[name], values)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_compiled_steps_give_the_same_bits_as_the_steps_one_by_one(data: st.DataObject) -> None:
+    contract, steps, stack = data.draw(deployments(COMPILABLE))
+    plan = InputPlan(build_steps(steps), [stack], contract.inputs, compiled=True)
+    changes_numbers = any(step["step"] not in ("cast", "rename") for step in steps)
+    assert plan.is_compiled == changes_numbers, plan
+    batch = data.draw(batches(contract))
+    assert_same_bits(plan(batch), plan.step_by_step(batch))
 
 
 FLOATS32 = [{"name": f"f{i}", "dtype": "float32", "nullable": i < 2} for i in range(4)]
@@ -142,20 +167,25 @@ def checked(rows: int = 5, seed: int = 0) -> Batch:
     return CONTRACT.check(batch)
 
 
-def plan_of(steps: list[dict[str, Any]], stacks: tuple[Stack, ...] = (STACK,)) -> InputPlan:
-    return InputPlan(build_steps(steps), stacks, CONTRACT.inputs)
+def plan_of(
+    steps: list[dict[str, Any]], stacks: tuple[Stack, ...] = (STACK,), compiled: bool | None = None
+) -> InputPlan:
+    return InputPlan(build_steps(steps), stacks, CONTRACT.inputs, compiled=compiled)
 
 
-def test_a_typical_deployment_is_fused_and_unstacked_fields_pass_through_in_order() -> None:
-    plan = plan_of(
-        [
-            {"step": "fill_defaults", "values": {"f0": 0.0}},
-            {"step": "clip", "fields": ["f1", "f2"], "min": -1, "max": 1},
-            {"step": "standardize", "field": "f3", "mean": 0.5, "std": 2},
-            {"step": "derive", "name": "f2", "expr": "f2 * 0.5 + f3"},
-        ]
-    )
+TYPICAL = [
+    {"step": "fill_defaults", "values": {"f0": 0.0}},
+    {"step": "clip", "fields": ["f1", "f2"], "min": -1, "max": 1},
+    {"step": "standardize", "field": "f3", "mean": 0.5, "std": 2},
+    {"step": "derive", "name": "f2", "expr": "f2 * 0.5 + f3"},
+]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
+def test_a_typical_deployment_is_fused_and_unstacked_fields_pass_through_in_order(compiled: bool) -> None:
+    plan = plan_of(TYPICAL, compiled=compiled)
     assert plan.is_fused, plan.unfused_because
+    assert plan.is_compiled == compiled, plan
     for rows in (0, 1, 5, 2000):  # 2000 rows: beyond the tiled operands, broadcasting instead
         batch = checked(rows)
         assert_same_bits(plan(batch), plan.step_by_step(batch))
@@ -179,6 +209,48 @@ def test_steps_it_cannot_fuse_run_one_by_one_and_say_why(steps: list[dict[str, A
     plan = plan_of(steps)
     assert not plan.is_fused
     assert reason in str(plan.unfused_because)
+
+
+def test_compiling_is_the_default_where_numba_is_installed() -> None:
+    assert plan_of(TYPICAL).is_compiled
+    assert "fused, compiled" in repr(plan_of(TYPICAL))
+    assert "fused on numpy: compiling is off" in repr(plan_of(TYPICAL, compiled=False))
+
+
+@pytest.mark.parametrize(
+    ("expression", "dtype", "reason"),
+    [
+        ("log1p(f2)", None, "has no instruction"),
+        ("f2 ** 2", None, "has no instruction"),
+        ("where(f2 > 0, f2, f3)", None, "has no instruction"),
+        ("f2 * 1e300", None, "does not fit float32"),
+        ("f2 * -1", "float32", "computes in float64"),  # numpy makes -1 an int64 and computes in float64
+        ("f3 + (" * 40 + "f2" + ")" * 40, None, "more than 32 values"),
+    ],
+)
+def test_a_derive_without_instructions_keeps_the_plan_fused_on_numpy(
+    expression: str, dtype: str | None, reason: str
+) -> None:
+    derive = {"step": "derive", "name": "f2", "expr": expression, **({"dtype": dtype} if dtype else {})}
+    plan = plan_of([{"step": "clip", "field": "f1", "max": 0}, derive], compiled=True)
+    assert plan.is_fused, plan.unfused_because
+    assert not plan.is_compiled
+    assert reason in str(plan.uncompiled_because)
+    batch = checked(7)
+    assert_same_bits(plan(batch), plan.step_by_step(batch))
+
+
+def test_when_numba_cannot_build_the_interpreter_plans_run_fused_on_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(matrix_kernel, "_kernel", None)
+    monkeypatch.setattr(matrix_kernel, "_failure", "numba could not build the interpreter: LoweringError()")
+    plan = plan_of(TYPICAL)
+    assert plan.is_fused
+    assert not plan.is_compiled
+    assert "LoweringError" in str(plan.uncompiled_because)
+    batch = checked(9)
+    assert_same_bits(plan(batch), plan.step_by_step(batch))
 
 
 def test_unfused_plans_give_the_steps_results_and_errors() -> None:

@@ -20,8 +20,8 @@ class Derive:
     def __init__(self, name: str, target: str, expression: Expression, dtype: np.dtype | None) -> None:
         self.name = name
         self._target = target
-        self._expression = expression
-        self._dtype = dtype
+        self.expression = expression
+        self.dtype = dtype
 
     def __call__(self, batch: Batch) -> Batch:
         out = dict(batch)
@@ -31,15 +31,15 @@ class Derive:
     @property
     def fields(self) -> frozenset[str]:
         """The fields the expression reads."""
-        return frozenset(self._expression.fields)
+        return frozenset(self.expression.fields)
 
     def values(self, batch: Batch, rows: int | None = None) -> np.ndarray:
         """The new field's values; ``rows`` (counted from ``batch`` if not given) for a constant."""
-        result = np.asarray(self._expression(batch))
+        result = np.asarray(self.expression(batch))
         if result.ndim == 0:  # an expression of constants only: one value for every row
             result = np.full(batch_rows(batch) if rows is None else rows, result)
-        if self._dtype is not None and result.dtype != self._dtype:
-            result = result.astype(self._dtype)
+        if self.dtype is not None and result.dtype != self.dtype:
+            result = result.astype(self.dtype)
         return result
 
     def column_ops(self) -> tuple[ColumnOp, ...]:

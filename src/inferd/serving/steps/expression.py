@@ -84,8 +84,8 @@ class Expression:
         self.text = text
         self._where = where
         self.fields: set[str] = set()
-        tree = self._parse(text)
-        self._evaluate = self._compile(tree.body)
+        self.tree = self._parse(text).body
+        self._evaluate = self._compile(self.tree)
 
     def __call__(self, batch: Batch) -> Any:
         try:

@@ -32,6 +32,7 @@ import numpy as np
 from inferd.contract import Field, Stack
 from inferd.contract.stacking import stack_inputs
 from inferd.errors import InferdError
+from inferd.serving.steps import matrix_kernel
 from inferd.serving.steps.column_op import (
     AffineMap,
     Clamp,
@@ -43,6 +44,9 @@ from inferd.serving.steps.column_op import (
     NanFill,
     Relabel,
 )
+from inferd.serving.steps.derive import Derive
+from inferd.serving.steps.kernel_expression import emit_expression
+from inferd.serving.steps.matrix_kernel import KernelProgram, UntranslatableError
 from inferd.serving.steps.matrix_program import ComputeStage, MatrixProgram
 from inferd.serving.steps.sequence import StepSequence
 from inferd.tensors import Batch
@@ -51,21 +55,39 @@ MATRIX_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class InputPlan:
-    """Checked fields -> model inputs: the preprocessing ``steps``, then the deployment's ``stacks``."""
+    """Checked fields -> model inputs: the preprocessing ``steps``, then the deployment's ``stacks``.
 
-    def __init__(self, steps: StepSequence, stacks: Sequence[Stack], fields: Sequence[Field]) -> None:
+    ``compiled`` (default: whether numba is installed) lets a fused plan run as
+    one :mod:`~inferd.serving.steps.matrix_kernel` call when every op has an
+    instruction; ``uncompiled_because`` says why not, when it does not.
+    """
+
+    def __init__(
+        self,
+        steps: StepSequence,
+        stacks: Sequence[Stack],
+        fields: Sequence[Field],
+        compiled: bool | None = None,
+    ) -> None:
         self._steps = steps
         self._stacks = tuple(stacks)
         self.unfused_because: str | None = None
+        self.uncompiled_because: str | None = None
         self._fused: FusedInputs | None = None
+        planner = _Planner(fields, matrix_kernel.is_available() if compiled is None else compiled)
         try:
-            self._fused = _Planner(fields).plan(steps, self._stacks)
+            self._fused = planner.plan(steps, self._stacks)
         except UnfusableError as exc:
             self.unfused_because = str(exc)
+        self.uncompiled_because = planner.uncompiled_because
 
     @property
     def is_fused(self) -> bool:
         return self._fused is not None
+
+    @property
+    def is_compiled(self) -> bool:
+        return self._fused is not None and isinstance(self._fused.program, KernelProgram)
 
     def __call__(self, batch: Batch) -> Batch:
         """The model's inputs from a batch that passed ``Contract.check``."""
@@ -82,7 +104,10 @@ class InputPlan:
         return stack_inputs(self._stacks, prepared) if self._stacks else prepared
 
     def __repr__(self) -> str:
-        how = "fused" if self._fused is not None else f"step by step: {self.unfused_because}"
+        if self._fused is None:
+            how = f"step by step: {self.unfused_because}"
+        else:
+            how = "fused, compiled" if self.is_compiled else f"fused on numpy: {self.uncompiled_because}"
         return f"InputPlan({self._steps!r}, {how})"
 
 
@@ -114,14 +139,14 @@ class FusedInputs:
         stack: Stack,
         sources: Sequence[str],
         early: Sequence[EarlyColumn],
-        program: MatrixProgram,
+        program: MatrixProgram | KernelProgram,
         rest: _Rest,
     ) -> None:
         self._into = stack.into
         self._sources = tuple(sources)
         self._early = tuple(early)
         self._dtype = program.dtype
-        self._program = program
+        self.program = program
         self._rest = rest
 
     def __call__(self, batch: Batch) -> Batch:
@@ -131,7 +156,7 @@ class FusedInputs:
         # The same two copies as stack_inputs: into fields x rows, then transposed into rows x fields.
         by_field = np.array(columns, dtype=self._dtype)
         matrix = np.ascontiguousarray(by_field.T)
-        self._program.run(matrix, batch)
+        self.program.run(matrix, batch)
         if self._rest.is_empty:
             return {self._into: matrix}
         return self._rest.joined(self._into, matrix, batch)
@@ -180,9 +205,11 @@ class _Change:
 class _Planner:
     """Follows the contract's fields through the steps, then compiles the changes for one stack."""
 
-    def __init__(self, fields: Sequence[Field]) -> None:
+    def __init__(self, fields: Sequence[Field], compiled: bool) -> None:
         self._fields = {f.name: Column(f.name, np.dtype(f.dtype), f.shape) for f in fields}
         self._changes: list[_Change] = []
+        self._compiled = compiled
+        self.uncompiled_because: str | None = None if compiled else "compiling is off (or numba is missing)"
 
     def plan(self, steps: StepSequence, stacks: tuple[Stack, ...]) -> FusedInputs:
         for step in steps:
@@ -254,13 +281,21 @@ class _Planner:
     def _compile(self, stacks: tuple[Stack, ...]) -> FusedInputs:
         stack = self._stack_to_fuse(stacks)
         columns = [self._fields[name] for name in stack.fields]
-        program = MatrixProgram(len(columns), np.dtype(stack.dtype))
+        dtype = np.dtype(stack.dtype)
         positions = {id(column): i for i, column in enumerate(columns)}
+        sources, rest = _sources(stack, columns), self._rest(stacks, stack)
+        if self._compiled and self._changes:
+            try:
+                compiled = _kernel_program(self._changes, positions, dtype)
+                return FusedInputs(stack, sources, (), compiled, rest)
+            except UntranslatableError as exc:
+                self.uncompiled_because = str(exc)
+        program = MatrixProgram(len(columns), dtype)
         early = [_early(change, positions) for change in self._changes if change.is_early]
         for change in self._changes:
             if not change.is_early:
                 _emit(program, change, positions)
-        return FusedInputs(stack, _sources(stack, columns), early, program, self._rest(stacks, stack))
+        return FusedInputs(stack, sources, early, program, rest)
 
     def _stack_to_fuse(self, stacks: tuple[Stack, ...]) -> Stack:
         names = [name for stack in stacks for name in stack.fields]
@@ -327,6 +362,50 @@ def _early(change: _Change, positions: Mapping[int, int]) -> EarlyColumn:
     assert isinstance(change.op, Computed)  # only derives are early
     reads = tuple((name, str(column.source)) for name, column in change.reads.items())
     return EarlyColumn(positions[id(change.column)], change.op.computation, reads)
+
+
+def _kernel_program(
+    changes: Sequence[_Change], positions: Mapping[int, int], dtype: np.dtype[Any]
+) -> KernelProgram:
+    """Every change as instructions, in the steps' order (no early columns: rows are independent)."""
+    program = KernelProgram(dtype)
+    for change in changes:
+        op, at = change.op, positions[id(change.column)]
+        if isinstance(op, NanFill) and change.value is not None:
+            program.fill(at, change.value)
+        elif isinstance(op, Clamp):
+            program.clamp(at, *(None if bound is None else bound.like(dtype) for bound in (op.low, op.high)))
+        elif isinstance(op, AffineMap):
+            program.affine(at, op.offset.like(dtype), op.divisor.like(dtype))
+        elif isinstance(op, Computed):
+            derive = _derive_in(op, dtype)
+            # A column of another dtype is cast in the matrix: numpy would compute with its own values.
+            readable = {
+                name: positions[id(column)]
+                for name, column in change.reads.items()
+                if id(column) in positions and column.dtype == dtype and not column.shape
+            }
+            emit_expression(program, derive.expression.tree, readable, at)
+    return program.seal()
+
+
+def _derive_in(op: Computed, dtype: np.dtype[Any]) -> Derive:
+    """The derive behind ``op``, if numpy computes it in ``dtype`` itself (not in float64, then cast).
+
+    (A derive that ends in another dtype is not fused at all: the planner keeps changed columns in one.)
+    """
+    derive = op.computation
+    if not isinstance(derive, Derive):
+        kind = type(derive).__name__
+        raise UntranslatableError(f"{op.field!r} is computed by {kind}, which has no instructions")
+    probe = {name: np.zeros(1, dtype=dtype) for name in derive.fields}
+    try:
+        natural = np.asarray(derive.expression(probe)).dtype
+    except InferdError as exc:
+        raise UntranslatableError(str(exc)) from None
+    if natural != dtype:
+        raise UntranslatableError(f"{derive.name} computes in {natural}, not {dtype}")
+    return derive
 
 
 def _emit(program: MatrixProgram, change: _Change, positions: Mapping[int, int]) -> None:

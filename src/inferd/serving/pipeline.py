@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
-from inferd.serving.steps import InputPlan, build_steps
+from inferd.serving.steps import InputPlan, OutputPlan, build_steps
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.tracing import STAGE_TIMELINE
 from inferd.tensors import Batch, batch_rows
@@ -62,8 +62,10 @@ class Pipeline:
         self._pre = build_steps(deployment.preprocess, artifact_dir=model.artifact_dir)
         self._post = build_steps(deployment.postprocess, artifact_dir=model.artifact_dir)
         self._stacks = deployment.model_inputs
-        # Preprocessing and stacking, fused into a few matrix ops when the steps allow.
+        # Preprocessing and stacking, fused into a few matrix ops when the steps allow; likewise the
+        # leading score steps of the postprocessing.
         self._inputs = InputPlan(self._pre, self._stacks, model.contract.inputs)
+        self._outputs = OutputPlan(self._post)
         self._short = (
             features is None and cache is None and not self._pre and not self._post and not self._stacks
         )
@@ -90,7 +92,7 @@ class Pipeline:
         outputs = await self._predict(inputs, deadline)
         if self._post:
             post_started = time.perf_counter()
-            outputs = self._post(outputs)
+            outputs = self._outputs(outputs)
             self._stage("postprocess", post_started, time.perf_counter())
         return InferenceResult(outputs, degraded, prepared - started, inputs=batch)
 

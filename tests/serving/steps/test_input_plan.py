@@ -243,7 +243,7 @@ def test_a_derive_without_instructions_keeps_the_plan_fused_on_numpy(
 def test_when_numba_cannot_build_the_interpreter_plans_run_fused_on_numpy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(matrix_kernel, "_kernel", None)
+    monkeypatch.setattr(matrix_kernel, "_module", None)
     monkeypatch.setattr(matrix_kernel, "_failure", "numba could not build the interpreter: LoweringError()")
     plan = plan_of(TYPICAL)
     assert plan.is_fused

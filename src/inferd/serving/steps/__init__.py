@@ -19,14 +19,18 @@ whole batches. Built-in kinds: ``standardize``, ``scale``, ``one_hot``,
 
 :class:`InputPlan` is what serving runs before the model: the preprocessing
 steps and the stacking into the model's matrix together, fused into a few
-matrix ops when the steps allow (numpy's per-call cost dominates at tens of rows).
+matrix ops when the steps allow (numpy's per-call cost dominates at tens of rows),
+and compiled into one call when numba is installed (``inferd[jit]``).
+:class:`OutputPlan` runs the postprocessing after it, its leading score steps
+(``calibrate``, ``threshold``, ``round`` on one output) as one compiled call.
 """
 
 from __future__ import annotations
 
 from inferd.serving.steps.catalog import STEP_KINDS, build_steps
 from inferd.serving.steps.input_plan import InputPlan
+from inferd.serving.steps.score_plan import OutputPlan
 from inferd.serving.steps.sequence import StepSequence
 from inferd.serving.steps.step import Step
 
-__all__ = ["STEP_KINDS", "InputPlan", "Step", "StepSequence", "build_steps"]
+__all__ = ["STEP_KINDS", "InputPlan", "OutputPlan", "Step", "StepSequence", "build_steps"]

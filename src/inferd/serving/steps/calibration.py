@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 
 from inferd.serving.steps.labelling import optional_column
+from inferd.serving.steps.score_op import Calibration, Rounding
 from inferd.serving.steps.step import numeric_field, scores_of
 from inferd.serving.steps.step_config import StepConfig
 from inferd.tensors import Batch
@@ -50,6 +51,9 @@ class Calibrate:
             out[self._output] = whole
         return out
 
+    def score_op(self) -> Calibration:
+        return Calibration(self._output, self._column, self._x, self._y, self._target)
+
 
 class Round:
     """Numbers rounded to a fixed number of decimals (half to even, as numpy does)."""
@@ -64,6 +68,9 @@ class Round:
         for output in self._outputs:
             out[output] = numeric_field(batch, output, self.name).round(self._decimals)
         return out
+
+    def score_op(self) -> Rounding:
+        return Rounding(self._outputs, self._decimals)
 
 
 def build_calibrate(config: StepConfig) -> Calibrate:

@@ -13,6 +13,7 @@ import numpy as np
 
 from inferd.errors import InvalidInputError
 from inferd.serving.steps.operand import Operand
+from inferd.serving.steps.score_op import Thresholding
 from inferd.serving.steps.step import numeric_field, scores_of
 from inferd.serving.steps.step_config import StepConfig
 from inferd.tensors import Batch
@@ -37,6 +38,9 @@ class Threshold:
         out = dict(batch)
         out[self._target] = self._labels.take(is_positive)
         return out
+
+    def score_op(self) -> Thresholding:
+        return Thresholding(self._output, self._column, self._threshold, self._labels, self._target)
 
 
 class TopK:

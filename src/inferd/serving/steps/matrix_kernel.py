@@ -3,8 +3,10 @@
 Why it exists: the numpy :class:`~inferd.serving.steps.matrix_program.MatrixProgram`
 still pays about a microsecond per numpy call, so seven steps cost a quarter of
 a 30-feature model's time at 32 rows. Here the steps become a small program of
-instructions, run row by row by one interpreter that numba compiles once per
-matrix dtype (cached on disk): the whole program costs about one call.
+instructions, run by one interpreter that numba compiles once per matrix dtype
+(cached on disk): the whole program costs about one call. It decodes each
+instruction once and applies it down all rows (instruction-major: 2x faster
+than row by row at 32 rows), keeping every value's order of steps.
 
 The interpreter is compiled once and the programs are data, so a deployment
 never waits for a compiler and no text is ever generated or executed. Each
@@ -22,13 +24,14 @@ import enum
 import importlib.util
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 
 class Op(enum.IntEnum):
-    """One instruction: ``(op, column, constant index)``; stack ops use the stack of the row's values."""
+    """One instruction: ``(op, column, constant index)``; stack ops work on columns of values."""
 
     FILL = 0  # row[c] = K[k] where row[c] is NaN
     MAX = 1  # row[c] = maximum(row[c], K[k])
@@ -52,10 +55,11 @@ class Op(enum.IntEnum):
 
 STACK_DEPTH = 32  # deeper expressions run on numpy
 
-Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, int], None]
+ScoreKernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
 
 _lock = threading.Lock()
-_kernel: Kernel | None = None
+_module: ModuleType | None = None
 _failure: str | None = None
 
 
@@ -70,7 +74,9 @@ class KernelProgram:
         self.dtype = dtype
         self._code: list[tuple[int, int, int]] = []
         self._constants: list[float] = []
-        self._run: Callable[[np.ndarray], None] | None = None
+        self._sealed: tuple[Kernel, np.ndarray, np.ndarray, int] | None = None
+        self._depth = 0  # values on the expression stack after the last instruction
+        self.depth = 0  # the most at any point: the stack the kernel allocates
 
     def __len__(self) -> int:
         return len(self._code)
@@ -82,6 +88,11 @@ class KernelProgram:
 
     def emit(self, op: Op, column: int = 0, constant: int = 0) -> None:
         self._code.append((int(op), column, constant))
+        if op in (Op.LOAD, Op.CONST):
+            self._depth += 1
+        elif op == Op.STORE or Op.ADD <= op <= Op.MINIMUM:
+            self._depth -= 1
+        self.depth = max(self.depth, self._depth)
 
     def fill(self, column: int, value: object) -> None:
         self.emit(Op.FILL, column, self.constant(value))
@@ -101,15 +112,15 @@ class KernelProgram:
         """Finish the program: from now on :meth:`run` runs it (numba is loaded here, once per process)."""
         code = np.array(self._code, dtype=np.int32).reshape(-1, 3)
         constants = np.array(self._constants, dtype=self.dtype)
-        compiled = kernel()
-        self._run = lambda matrix: compiled(matrix, code, constants)
+        self._sealed = (kernel(), code, constants, self.depth)
         return self
 
     def run(self, matrix: np.ndarray, batch: object = None) -> None:
         """Run the sealed program on every row of ``matrix`` in place; ``batch`` is unused."""
-        if self._run is None:
+        if self._sealed is None:
             raise RuntimeError("KernelProgram.run before seal()")
-        self._run(matrix)
+        compiled, code, constants, depth = self._sealed
+        compiled(matrix, code, constants, depth)
 
 
 def is_available() -> bool:
@@ -118,24 +129,43 @@ def is_available() -> bool:
 
 
 def kernel() -> Kernel:
-    """The compiled interpreter (numba imported and the kernel loaded on first use).
+    """The compiled interpreter of matrix programs."""
+    compiled: Kernel = _compiled().run
+    return compiled
 
-    Raises :class:`UntranslatableError` when numba cannot build it (a broken
-    install, say): the plan then runs on numpy, and its repr says why.
+
+def score_kernel() -> ScoreKernel:
+    """The compiled interpreter of score programs (:mod:`~inferd.serving.steps.score_plan`)."""
+    compiled: ScoreKernel = _compiled().run_scores
+    return compiled
+
+
+def _compiled() -> ModuleType:
+    """The compiled kernels (numba imported and the kernels compiled or loaded on first use).
+
+    Raises :class:`UntranslatableError` when numba cannot build them (a broken
+    install, say): plans then run on numpy, and their repr says why.
     """
-    global _kernel, _failure
+    global _module, _failure
     with _lock:
-        if _kernel is None and _failure is None:
+        if _module is None and _failure is None:
             try:
                 from inferd.serving.steps import matrix_kernel_jit  # imports numba: only here
 
-                # Compiled (or loaded from numba's cache) here, for both dtypes, not in a request.
-                for dtype in (np.float32, np.float64):
-                    probe = np.zeros((1, 1), dtype=dtype)
-                    matrix_kernel_jit.run(probe, np.zeros((0, 3), dtype=np.int32), probe[0])
-                _kernel = matrix_kernel_jit.run
+                _warm_up(matrix_kernel_jit)
+                _module = matrix_kernel_jit
             except Exception as exc:  # numba raises many kinds; any of them means "use numpy"
                 _failure = f"numba could not build the interpreter: {exc!r}"
-        if _kernel is None:
+        if _module is None:
             raise UntranslatableError(_failure)
-        return _kernel
+        return _module
+
+
+def _warm_up(module: ModuleType) -> None:
+    """Compile (or load from numba's cache) every signature served, here rather than in a request."""
+    for dtype in (np.float32, np.float64):
+        probe = np.zeros((1, 1), dtype=dtype)
+        module.run(probe, np.zeros((0, 3), dtype=np.int32), probe[0], 0)
+        work, no_code = np.zeros((1, 1)), np.zeros((0, 5), np.int32)
+        no_flags = np.zeros((0, 1), dtype=np.intp)
+        module.run_scores(probe, work, no_flags, work, no_code, work[0])

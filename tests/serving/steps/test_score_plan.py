@@ -185,3 +185,17 @@ def test_without_leading_score_steps_the_plan_is_the_steps() -> None:
     batch = probabilities(5)
     assert not plan.is_compiled_for(batch["probabilities"])
     assert_same_bits(plan(batch), steps(batch))
+
+
+def test_read_only_strided_and_unaligned_outputs_are_copied_for_the_kernel_not_refused() -> None:
+    steps = build_steps(TYPICAL)
+    plan = OutputPlan(steps, compiled=True)
+    p = np.random.default_rng(3).random(16, dtype=np.float32)
+    pairs = np.stack([1 - p, p], axis=1)
+    raw = b"\0" + pairs.tobytes()
+    unaligned = np.frombuffer(raw, dtype=np.float32, offset=1).reshape(16, 2)  # read-only, misaligned
+    strided = np.stack([1 - p, p, p], axis=1)[:, :2]
+    for probabilities in (unaligned, strided, pairs[::2]):
+        batch = {"label": np.zeros(len(probabilities), dtype=np.int64), "probabilities": probabilities}
+        assert plan.is_compiled_for(probabilities)
+        assert_same_bits(plan(batch), steps(batch))

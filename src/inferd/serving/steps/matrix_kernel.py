@@ -112,7 +112,7 @@ class KernelProgram:
         """Finish the program: from now on :meth:`run` runs it (numba is loaded here, once per process)."""
         code = np.array(self._code, dtype=np.int32).reshape(-1, 3)
         constants = np.array(self._constants, dtype=self.dtype)
-        self._sealed = (kernel(), code, constants, self.depth)
+        self._sealed = (kernel(self.dtype), code, constants, self.depth)
         return self
 
     def run(self, matrix: np.ndarray, batch: object = None) -> None:
@@ -128,16 +128,14 @@ def is_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def kernel() -> Kernel:
-    """The compiled interpreter of matrix programs."""
-    compiled: Kernel = _compiled().run
-    return compiled
+def kernel(dtype: np.dtype[Any]) -> Kernel:
+    """The compiled interpreter of matrix programs, for a matrix of ``dtype``."""
+    return _compiled().matrix_entry(dtype.type)  # type: ignore[no-any-return]
 
 
-def score_kernel() -> ScoreKernel:
-    """The compiled interpreter of score programs (:mod:`~inferd.serving.steps.score_plan`)."""
-    compiled: ScoreKernel = _compiled().run_scores
-    return compiled
+def score_kernel(dtype: np.dtype[Any]) -> ScoreKernel:
+    """The compiled interpreter of score programs (``score_plan``), for a source of ``dtype``."""
+    return _compiled().score_entry(dtype.type)  # type: ignore[no-any-return]
 
 
 def _compiled() -> ModuleType:

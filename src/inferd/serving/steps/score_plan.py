@@ -111,7 +111,15 @@ class _Program:
 class FusedScores:
     """One compiled call over the output's rows, then the steps' assignments, then the other steps."""
 
-    def __init__(self, output: str, width: int, is_flat: bool, program: _Program, rest: StepSequence) -> None:
+    def __init__(
+        self,
+        output: str,
+        dtype: np.dtype[Any],
+        width: int,
+        is_flat: bool,
+        program: _Program,
+        rest: StepSequence,
+    ) -> None:
         self._output = output
         self._width = width
         self._is_flat = is_flat
@@ -121,12 +129,12 @@ class FusedScores:
         self._constants = np.array(program.constants, dtype=np.float64)
         self._assigns = tuple(program.assigns.values())
         self._rest = rest if len(rest) else None
-        self._kernel = matrix_kernel.score_kernel()
+        self._kernel = matrix_kernel.score_kernel(dtype)
 
     def __call__(self, outputs: Batch, values: np.ndarray) -> Batch:
         rows = len(values)
-        # numba compiles per memory layout: a strided view would cost a compilation in the request.
-        source = np.ascontiguousarray(values)
+        # The kernel takes C-contiguous, aligned, writeable arrays (numba types them so): copy the others.
+        source = values if values.flags.carray else np.array(values, order="C")
         if self._is_flat:
             source = source.reshape(rows, 1)
         work: np.ndarray = np.empty((rows, self._width), _FLOAT64)
@@ -156,6 +164,7 @@ class _Planner:
         if dtype not in FLOAT_DTYPES or len(shape) > 1:
             raise UntranslatableError(f"output {output!r} is {dtype} of shape {shape}: not one float row")
         self._output = output
+        self._source_dtype = dtype
         self._dtype = dtype  # the output's dtype at this point in the steps
         self._is_flat = not shape
         self._width = 1 if not shape else shape[0]
@@ -171,7 +180,7 @@ class _Planner:
         if not fused:
             raise UntranslatableError("no score step at the start can be fused")
         program, rest = self._program, StepSequence(list(steps)[fused:])
-        return FusedScores(self._output, self._width, self._is_flat, program, rest)
+        return FusedScores(self._output, self._source_dtype, self._width, self._is_flat, program, rest)
 
     def _follow(self, op: Any) -> bool:
         """Add ``op``'s instructions; False when it cannot be fused (the run ends before it)."""

@@ -18,7 +18,7 @@ $(VENV)/.demo-installed: $(BIN)/python pyproject.toml $(LOCK)
 	touch $@
 
 $(VENV)/.test-installed: $(BIN)/python pyproject.toml $(LOCK)
-	$(BIN)/pip install --quiet -c $(LOCK) -e ".[all,dev]"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[all,jit,dev]"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
@@ -43,7 +43,7 @@ typecheck: $(VENV)/.test-installed
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet "pip-tools>=7.4"
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
-		--extra all --extra dev --extra convert -o $(LOCK) pyproject.toml
+		--extra all --extra jit --extra dev --extra convert -o $(LOCK) pyproject.toml
 	# The `all` extra names inferd itself; a lock must not pin the project being installed.
 	sed -i '/^inferd @ /d' $(LOCK)
 

@@ -36,6 +36,7 @@ from inferd.serving.model_handle import ModelHandle
 from inferd.serving.pipeline import InferenceResult
 from inferd.serving.served_model import ServedModel
 from inferd.serving.settings import ServingSettings
+from inferd.serving.steps import matrix_kernel
 from inferd.telemetry.metrics.server_metrics import ServerMetrics
 from inferd.tensors import Batch
 
@@ -303,6 +304,8 @@ class ModelManager:
         model = await asyncio.to_thread(
             load_model, self._registry, ref, options=self._settings.runtime, warmup=True
         )
+        if model.deployment.preprocess or model.deployment.postprocess:
+            await asyncio.to_thread(matrix_kernel.preload)  # not on the loop, where the pipeline is built
         version = model.version
         metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
         return self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)

@@ -20,6 +20,7 @@ interpreter does not have, the plan runs on numpy as before.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib.util
 import threading
@@ -126,6 +127,18 @@ class KernelProgram:
 def is_available() -> bool:
     """Whether numba is installed, so fused programs can run compiled."""
     return importlib.util.find_spec("numba") is not None
+
+
+def preload() -> None:
+    """Import numba and load the kernels now, if numba is installed (a load thread calls this).
+
+    Pipelines are built on the event loop; the first one to compile would
+    otherwise hold the loop for the import and load (0.5 s, or seconds when
+    numba's cache is cold). A failure is kept for the plans to report.
+    """
+    if is_available():
+        with contextlib.suppress(UntranslatableError):
+            _compiled()
 
 
 def kernel(dtype: np.dtype[Any]) -> Kernel:

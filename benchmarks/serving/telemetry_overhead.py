@@ -1,6 +1,7 @@
 """What telemetry costs a busy server: metrics, tracing and the prediction log, each on vs off.
 
 Run: .venv/bin/python benchmarks/serving/telemetry_overhead.py [--duration-s 10] [--repeats 3]
+     [--only metrics "metrics + prediction log 100%"]
 
 Each round starts one ``inferd serve`` per configuration, in turn, all serving
 the reference model (the demo gradient-boosted classifier, ONNX), warms it up and
@@ -82,6 +83,7 @@ def main() -> None:
     )
     parser.add_argument("--duration-s", type=float, default=10.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="+", metavar="CONFIGURATION", help="run these configurations only")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="inferd-telemetry-bench-") as tmp,
@@ -93,7 +95,10 @@ def main() -> None:
         body = write_body(work / "body.json", reference_row())
         otlp = stack.enter_context(discarding_otlp_receiver())
         configured = configurations(otlp)
-        names = list(configured)
+        unknown = set(args.only or ()) - set(configured)
+        if unknown:
+            raise SystemExit(f"unknown configurations {sorted(unknown)}; known: {list(configured)}")
+        names = [name for name in configured if not args.only or name in args.only]
         runs: dict[str, list[Run]] = {name: [] for name in names}
         for round_number in range(args.repeats):
             shift = round_number % len(names)
@@ -142,21 +147,26 @@ def report(runs: dict[str, list[Run]]) -> None:
     print(f"\nmedians at c={CONNECTIONS} (wrk -t1 shares the 2 cores)")
     header = f"{'configuration':<32} {'req/s':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'req/s vs off':>13}"
     print(f"{header} {'CPU vs off':>11} {'errors':>7}")
+    base = "all off" if "all off" in runs else next(iter(runs))
     for name in runs:
         print(
             f"{name:<32} {rate[name]:>8.0f} {p99[name]:>8.2f} {cpu[name]:>11.1f} "
-            f"{rate[name] / rate['all off']:>12.1%} {cpu[name] / cpu['all off'] - 1:>+10.1%} "
+            f"{rate[name] / rate[base]:>12.1%} {cpu[name] / cpu[base] - 1:>+10.1%} "
             f"{errors[name]:>7}"
         )
+    if "all off" in runs:
+        print("\ncost against all off (throughput; server CPU per request), target <= 5%:")
+        for name in ("metrics", "metrics + tracing 10%", "metrics + tracing 100%"):
+            if name in runs:
+                cost, cpu_cost = 1 - rate[name] / rate["all off"], cpu[name] / cpu["all off"] - 1
+                print(f"  {name:<30} {cost:+.1%}; {cpu_cost:+.1%}")
     logged = "metrics + prediction log 100%"
-    print("\ncost against all off (throughput; server CPU per request), target <= 5%:")
-    for name in ("metrics", "metrics + tracing 10%", "metrics + tracing 100%"):
-        print(f"  {name:<30} {1 - rate[name] / rate['all off']:+.1%}; {cpu[name] / cpu['all off'] - 1:+.1%}")
-    print(
-        f"prediction log 100% against metrics alone, targets <= 10%: "
-        f"throughput {1 - rate[logged] / rate['metrics']:+.1%}, CPU {cpu[logged] / cpu['metrics'] - 1:+.1%}, "
-        f"p99 {p99[logged] / p99['metrics'] - 1:+.1%}"
-    )
+    if logged in runs and "metrics" in runs:
+        print(
+            f"prediction log 100% against metrics alone, targets <= 10%: "
+            f"throughput {1 - rate[logged] / rate['metrics']:+.1%}, "
+            f"CPU {cpu[logged] / cpu['metrics'] - 1:+.1%}, p99 {p99[logged] / p99['metrics'] - 1:+.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -225,3 +225,16 @@ def test_a_request_whose_columns_disagree_on_rows_is_refused_naming_them(tmp_pat
     broken.outputs["label"] = np.array([1, 0, 1])
     with pytest.raises(InvalidInputError, match="output label: 3"):
         ParquetSink(tmp_path).write([make_record(rows=2), broken])
+
+
+def test_values_unique_to_a_request_are_not_dictionary_encoded_and_the_others_are(tmp_path: Path) -> None:
+    sink = ParquetSink(tmp_path)
+    sink.write([make_record(rows=4) for _ in range(50)])
+    sink.close()
+    (path,) = parquet_files(tmp_path)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+    for unique in ("prediction_id", "time", "latency_s", "trace_id"):
+        assert not any("DICTIONARY" in encoding for encoding in encodings[unique]), unique
+    for repeated in ("input__plan", "output__label"):
+        assert any("DICTIONARY" in encoding for encoding in encodings[repeated]), repeated

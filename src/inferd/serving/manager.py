@@ -308,7 +308,10 @@ class ModelManager:
             await asyncio.to_thread(matrix_kernel.preload)  # not on the loop, where the pipeline is built
         version = model.version
         metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
-        return self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)
+        handle = self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)
+        if handle.steps_summary:
+            log.info("steps of %s: %s", version.ref, handle.steps_summary)
+        return handle
 
     async def _load_graph(self, version: ModelVersion) -> GraphHandle:
         """Load every node's model (each with its own batcher) and check the graph against them."""

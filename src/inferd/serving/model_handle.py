@@ -75,6 +75,11 @@ class ModelHandle:
         return self.model.version.framework
 
     @property
+    def steps_summary(self) -> str:
+        """How the deployment's steps run, for the load log ("" without steps)."""
+        return self._pipeline.steps_summary
+
+    @property
     def warmup_s(self) -> float:
         return self.model.warmup_s
 

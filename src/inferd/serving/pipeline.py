@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
-from inferd.serving.steps import InputPlan, OutputPlan, build_steps
+from inferd.serving.steps import InputPlan, OutputPlan, build_steps, matrix_kernel
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.tracing import STAGE_TIMELINE
 from inferd.tensors import Batch, batch_rows
@@ -69,6 +69,18 @@ class Pipeline:
         self._short = (
             features is None and cache is None and not self._pre and not self._post and not self._stacks
         )
+
+    @property
+    def steps_summary(self) -> str:
+        """How the deployment's steps run (compiled, on numpy, one by one, and why), for the load log."""
+        parts = []
+        if self._pre or self._stacks:
+            parts.append(f"preprocessing {self._inputs.how}")
+        if self._post:
+            parts.append(f"postprocessing {self._outputs.how}")
+        if parts and not matrix_kernel.is_available():
+            parts.append("""pip install "inferd[jit]" compiles them""")
+        return "; ".join(parts)
 
     async def run(self, batch: Batch, deadline: float | None) -> InferenceResult:
         started = time.perf_counter()

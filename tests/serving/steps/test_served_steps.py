@@ -7,15 +7,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from inferd.batching import BatchingSettings
+from inferd.config import FeatureStoreSettings
 from inferd.contract import Contract, Stack
 from inferd.contract.stacking import stack_inputs
 from inferd.errors import InvalidInputError
 from inferd.registry import Registry
+from inferd.serving.dependencies import Dependencies
 from inferd.serving.deployment import Deployment
 from inferd.serving.loaded_model import LoadedModel, load_model
 from inferd.serving.one_shot import predict_in_process
 from inferd.serving.registration import register_model
-from inferd.serving.steps import InputPlan, build_steps
+from inferd.serving.steps import InputPlan, build_steps, matrix_kernel
 from tests.models import train_onnx_classifier
 
 FIELDS = [f"f{i}" for i in range(6)]
@@ -69,3 +72,20 @@ def test_a_served_version_still_refuses_what_its_contract_refuses(served: Loaded
     batch["f3"][1] = np.nan
     with pytest.raises(InvalidInputError, match="f3"):
         predict_in_process(served, batch)
+
+
+def test_how_a_served_versions_steps_run_is_said_for_the_load_log(served: LoadedModel) -> None:
+    handle = Dependencies(FeatureStoreSettings()).handle_for(served, BatchingSettings(enabled=False))
+    summary = handle.steps_summary
+    assert summary.startswith("preprocessing fused, compiled; postprocessing compiled: the first 1 score")
+    assert "pip install" not in summary
+
+
+def test_without_numba_the_load_log_says_how_to_compile_the_steps(
+    served: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matrix_kernel, "is_available", lambda: False)
+    handle = Dependencies(FeatureStoreSettings()).handle_for(served, BatchingSettings(enabled=False))
+    summary = handle.steps_summary
+    assert "preprocessing fused on numpy: compiling is off (or numba is missing)" in summary
+    assert summary.endswith('pip install "inferd[jit]" compiles them')

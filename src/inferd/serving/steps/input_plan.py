@@ -103,12 +103,15 @@ class InputPlan:
         prepared = self._steps(batch)
         return stack_inputs(self._stacks, prepared) if self._stacks else prepared
 
-    def __repr__(self) -> str:
+    @property
+    def how(self) -> str:
+        """How the plan runs, and why not faster: ``"fused, compiled"``, ``"fused on numpy: ..."``..."""
         if self._fused is None:
-            how = f"step by step: {self.unfused_because}"
-        else:
-            how = "fused, compiled" if self.is_compiled else f"fused on numpy: {self.uncompiled_because}"
-        return f"InputPlan({self._steps!r}, {how})"
+            return f"step by step: {self.unfused_because}"
+        return "fused, compiled" if self.is_compiled else f"fused on numpy: {self.uncompiled_because}"
+
+    def __repr__(self) -> str:
+        return f"InputPlan({self._steps!r}, {self.how})"
 
 
 class UnfusableError(Exception):

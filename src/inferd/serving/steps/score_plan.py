@@ -81,8 +81,17 @@ class OutputPlan:
             self.uncompiled_because = str(exc)
             return None
 
+    @property
+    def how(self) -> str:
+        """How the plan runs: its leading score steps compiled (per kind of output), or all one by one."""
+        if self._compiled:
+            return f"compiled: the first {len(self._leading)} score step(s), where the output's dtype allows"
+        if not self._leading:
+            return "one by one: no calibrate, threshold or round at the start"
+        return "one by one: compiling is off (or numba is missing)"
+
     def __repr__(self) -> str:
-        return f"OutputPlan({self._steps!r}, compiled={self._compiled})"
+        return f"OutputPlan({self._steps!r}, {self.how})"
 
 
 _UNPLANNED: Any = object()  # a kind of output not planned yet (None: planned, and cannot be fused)

@@ -74,7 +74,7 @@ class Pipeline:
     def steps_summary(self) -> str:
         """How the deployment's steps run (compiled, on numpy, one by one, and why), for the load log."""
         parts = []
-        if self._pre or self._stacks:
+        if self._pre:
             parts.append(f"preprocessing {self._inputs.how}")
         if self._post:
             parts.append(f"postprocessing {self._outputs.how}")

@@ -294,3 +294,10 @@ def test_without_stacks_the_steps_run_one_by_one_on_the_fields() -> None:
     assert not plan.is_fused
     assert set(plan(checked())) == {"f0", "f1", "f2", "f3", "city"}
     assert plan(checked())["f1"].max() <= 0
+
+
+def test_steps_that_only_rename_say_there_is_nothing_to_compile() -> None:
+    renamed = Stack("input", ("f0", "f1", "f2", "f3_raw"))
+    plan = plan_of([{"step": "rename", "mapping": {"f3": "f3_raw"}}], (renamed,))
+    assert plan.is_fused
+    assert plan.how == "fused on numpy: nothing to compute (the steps only rename or keep dtypes)"

@@ -287,7 +287,9 @@ class _Planner:
         dtype = np.dtype(stack.dtype)
         positions = {id(column): i for i, column in enumerate(columns)}
         sources, rest = _sources(stack, columns), self._rest(stacks, stack)
-        if self._compiled and self._changes:
+        if not self._changes:
+            self.uncompiled_because = "nothing to compute (the steps only rename or keep dtypes)"
+        elif self._compiled:
             try:
                 compiled = _kernel_program(self._changes, positions, dtype)
                 return FusedInputs(stack, sources, (), compiled, rest)

@@ -79,9 +79,6 @@ class KernelProgram:
         self._depth = 0  # values on the expression stack after the last instruction
         self.depth = 0  # the most at any point: the stack the kernel allocates
 
-    def __len__(self) -> int:
-        return len(self._code)
-
     def constant(self, value: object) -> int:
         """The index of ``value`` among the constants, as the matrix's dtype holds it."""
         self._constants.append(float(np.asarray(value, dtype=self.dtype)))

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from inferd.serving.steps.matrix_kernel import STACK_DEPTH, KernelProgram, Op, UntranslatableError
+from inferd.serving.steps.matrix_kernel import KernelProgram, Op, UntranslatableError
 
 _BINARY = {ast.Add: Op.ADD, ast.Sub: Op.SUB, ast.Mult: Op.MUL, ast.Div: Op.DIV}
 _UNARY_FUNCTIONS = {"abs": Op.ABS, "sqrt": Op.SQRT, "floor": Op.FLOOR, "ceil": Op.CEIL}
@@ -38,7 +38,6 @@ class _Translator:
     def __init__(self, program: KernelProgram, columns: Mapping[str, int]) -> None:
         self._program = program
         self._columns = columns
-        self._depth = 0
 
     def emit(self, tree: ast.expr) -> None:
         if not self._reads_a_field(tree):
@@ -49,12 +48,12 @@ class _Translator:
         if isinstance(node, ast.Name):
             if node.id not in self._columns:
                 raise UntranslatableError(f"{node.id!r} is not a column of the matrix's dtype")
-            self._push(Op.LOAD, self._columns[node.id])
+            self._program.emit(Op.LOAD, self._columns[node.id])
         elif isinstance(node, ast.Constant):
-            self._push(Op.CONST, constant=self._constant(node.value))
+            self._program.emit(Op.CONST, constant=self._constant(node.value))
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             self._operands(node.left, node.right)
-            self._pop(_BINARY[type(node.op)])
+            self._program.emit(_BINARY[type(node.op)])
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             self._operands(node.operand)
             if isinstance(node.op, ast.USub):
@@ -70,16 +69,16 @@ class _Translator:
             self._program.emit(_UNARY_FUNCTIONS[name])
         elif name in _BINARY_FUNCTIONS and len(args) == 2:
             self._operands(*args)
-            self._pop(_BINARY_FUNCTIONS[name])
+            self._program.emit(_BINARY_FUNCTIONS[name])
         elif name == "clip" and len(args) == 3:
             value, low, high = args
             if not self._reads_a_field(value):
                 raise UntranslatableError("clip of a constant")
             self._node(value)
             self._node(low)
-            self._pop(Op.MAXIMUM)
+            self._program.emit(Op.MAXIMUM)
             self._node(high)
-            self._pop(Op.MINIMUM)
+            self._program.emit(Op.MINIMUM)
         else:
             raise UntranslatableError(f"{name}() with {len(args)} arguments has no instruction")
 
@@ -100,16 +99,6 @@ class _Translator:
         if np.isfinite(value) and not np.isfinite(held):
             raise UntranslatableError(f"{value!r} does not fit {self._program.dtype}")
         return self._program.constant(held)
-
-    def _push(self, op: Op, column: int = 0, constant: int = 0) -> None:
-        self._depth += 1
-        if self._depth > STACK_DEPTH:
-            raise UntranslatableError(f"the expression needs more than {STACK_DEPTH} values at once")
-        self._program.emit(op, column, constant)
-
-    def _pop(self, op: Op) -> None:
-        self._depth -= 1
-        self._program.emit(op)
 
     @staticmethod
     def _reads_a_field(node: ast.expr) -> bool:

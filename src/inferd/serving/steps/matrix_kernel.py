@@ -85,12 +85,14 @@ class KernelProgram:
         return len(self._constants) - 1
 
     def emit(self, op: Op, column: int = 0, constant: int = 0) -> None:
-        self._code.append((int(op), column, constant))
         if op in (Op.LOAD, Op.CONST):
             self._depth += 1
+            if self._depth > STACK_DEPTH:
+                raise UntranslatableError(f"the expression needs more than {STACK_DEPTH} values at once")
         elif op == Op.STORE or Op.ADD <= op <= Op.MINIMUM:
             self._depth -= 1
         self.depth = max(self.depth, self._depth)
+        self._code.append((int(op), column, constant))
 
     def fill(self, column: int, value: object) -> None:
         self.emit(Op.FILL, column, self.constant(value))

@@ -174,8 +174,5 @@ def _compiled() -> ModuleType:
 def _warm_up(module: ModuleType) -> None:
     """Compile (or load from numba's cache) every signature served, here rather than in a request."""
     for dtype in (np.float32, np.float64):
-        probe = np.zeros((1, 1), dtype=dtype)
-        module.run(probe, np.zeros((0, 3), dtype=np.int32), probe[0], 0)
-        work, no_code = np.zeros((1, 1)), np.zeros((0, 5), np.int32)
-        no_flags = np.zeros((0, 1), dtype=np.intp)
-        module.run_scores(probe, work, no_flags, work, no_code, work[0])
+        module.matrix_entry(dtype)
+        module.score_entry(dtype)

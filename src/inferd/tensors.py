@@ -71,6 +71,9 @@ def canonical_dtype_name(dtype: str) -> str:
 
 def batch_rows(batch: Mapping[str, np.ndarray]) -> int:
     """The number of rows in a batch; every array must agree on it."""
+    if len(batch) == 1:  # nothing to agree with (one matrix, as standard clients send)
+        for array in batch.values():
+            return len(array)
     sizes = {name: len(array) for name, array in batch.items()}
     distinct = set(sizes.values())
     if len(distinct) > 1:

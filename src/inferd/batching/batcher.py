@@ -293,17 +293,20 @@ class Batcher:
         if problem is not None:
             self._fail(shares, problem)
             return
+        whole = len(shares) == 1
+        columns = outputs.items()
         offset = 0
         for share in shares:
-            part = outputs if len(shares) == 1 else slice_rows(outputs, offset, offset + share.rows)
-            offset += share.rows
-            request = share.request
-            if request.is_finished:
-                continue
-            answer = request.add_part(share, part)
-            if answer is not None:
-                self._deadlines.remove(request)
-                request.future.set_result(answer)
+            request, start, stop = share
+            end = offset + stop - start
+            future = request.future
+            if not future.done():
+                part = outputs if whole else {name: array[offset:end] for name, array in columns}
+                answer = part if stop - start == request.rows else request.add_part(share, part)
+                if answer is not None:
+                    self._deadlines.remove(request)
+                    future.set_result(answer)
+            offset = end
 
     def _check_outputs(self, outputs: object, rows: int) -> InferdError | None:
         if not isinstance(outputs, dict) or not outputs:
@@ -379,6 +382,9 @@ def _describe(batch: Batch) -> tuple[int, Hashable]:
                 f"input {name!r} must be a numpy array with rows on the first axis, "
                 f"got {type(array).__name__}"
             )
+    if len(batch) == 1:  # one tensor, as standard clients send: no ordering or agreement to check
+        ((name, array),) = batch.items()
+        return len(array), ((name, array.dtype, array.shape[1:]),)
     layout = tuple(sorted((name, array.dtype, array.shape[1:]) for name, array in batch.items()))
     return batch_rows(batch), layout
 
@@ -387,7 +393,12 @@ def _inputs_of(shares: list[Share]) -> Batch:
     first = shares[0]
     if len(shares) == 1 and first.rows == first.request.rows:
         return first.request.batch
-    return concat_batches([slice_rows(s.request.batch, s.start, s.stop) for s in shares])
+    return concat_batches(
+        [
+            request.batch if stop - start == request.rows else slice_rows(request.batch, start, stop)
+            for request, start, stop in shares
+        ]
+    )
 
 
 def _call(predict: Predict, inputs: Batch) -> _Outcome:

@@ -64,6 +64,8 @@ class InferenceRequest:
         A per-output ``binary_data`` wins; otherwise the request-level
         ``binary_data_output`` applies.
         """
+        if not self.outputs:  # no per-output wishes: the request-level choice (the common case)
+            return frozenset(names) if self.binary_data_output else frozenset()
         wishes = {output.name: output.binary_data for output in self.outputs}
         chosen = set()
         for name in names:

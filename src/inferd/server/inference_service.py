@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from inferd.errors import InferdError
 from inferd.protocol import InferenceRequest, InferenceResponse
@@ -38,8 +38,7 @@ _CLIENT_CLOSED = 499
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """A response, with what the transport adds to it: the prediction id and the trace's span."""
 
     response: InferenceResponse

@@ -141,7 +141,9 @@ class ModelManager:
         self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
     ) -> tuple[ServedModel, InferenceResult]:
         """Run ``batch`` through the served version; returns the handle that answered and its outputs."""
-        handle = await self.get(name, version, deadline=deadline)
+        handle = self._current.get(name)
+        if handle is None or (version is not None and handle.version != version):
+            handle = await self.get(name, version, deadline=deadline)
         try:
             return handle, await handle.infer(batch, deadline=deadline)
         except UnavailableError:

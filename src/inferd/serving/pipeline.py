@@ -28,7 +28,7 @@ from inferd.tensors import Batch, batch_rows
 Submit = Callable[[Batch, float | None], Awaitable[Batch]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InferenceResult:
     """A request's outputs, and why they are degraded when they are (e.g. stale features)."""
 

@@ -102,9 +102,13 @@ def json_data(name: str, array: np.ndarray) -> np.ndarray | list[Any]:
     """What to put in ``data`` for ``array``: numeric arrays go to orjson as they are
     (flattened, row-major); BYTES elements become strings.
     """
-    if array.dtype.kind != "O" and array.dtype.kind not in "SU":
-        # orjson serialises native-endian, C-contiguous arrays only.
-        return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")).ravel()
+    dtype = array.dtype
+    if dtype.kind not in "OSU":
+        # orjson serialises native-endian, C-contiguous arrays only (a model's outputs, and the
+        # rows sliced from them, usually are already: then ravel is a view).
+        if not (array.flags.c_contiguous and dtype.isnative):
+            array = np.ascontiguousarray(array, dtype=dtype.newbyteorder("="))
+        return array.ravel()
     try:
         return [_as_text(item) for item in array.ravel()]
     except UnicodeDecodeError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from inferd.errors import InvalidInputError
+from inferd.protocol.datatypes import DTYPES
 from inferd.protocol.messages import InferenceRequest, Parameters, RequestedOutput
 from inferd.protocol.raw import array_from_raw
 from inferd.protocol.v2.data import array_from_json
@@ -30,27 +31,32 @@ def decode_request(
     ``header_length`` is the ``Inference-Header-Content-Length`` header as
     received (``None`` when absent: the whole body is JSON).
     """
-    view = memoryview(body)
-    json_end = _json_length(header_length, len(view))
-    document = _load_object(view[:json_end])
+    if header_length is None:  # all JSON, the common case: no view to slice
+        view = None
+        document = _load_object(body)
+    else:
+        view = memoryview(body)
+        json_end = _json_length(header_length, len(view))
+        document = _load_object(view[:json_end])
     inputs = _list_of_objects(document, "inputs", required=True)
-    decoder = _InputDecoder(view, json_end, header_length is not None)
+    decoder = _InputDecoder(view, json_end if view is not None else 0)
     for index, spec in enumerate(inputs):
         decoder.decode(index, spec)
     decoder.finish()
     parameters = _parameters(document.get("parameters"), "request")
-    binary_data_output = parameters.pop("binary_data_output", False)
+    binary_data_output = parameters.pop("binary_data_output", False) if parameters else False
     if not isinstance(binary_data_output, bool):
         raise InvalidInputError("request parameter 'binary_data_output' must be true or false")
+    outputs = document.get("outputs")
     return InferenceRequest(
-        inputs=decoder.arrays,
-        datatypes=decoder.datatypes,
-        shapes=decoder.shapes,
-        id=_request_id(document.get("id")),
-        parameters=parameters,
-        input_parameters=decoder.parameters,
-        outputs=tuple(_requested_output(spec) for spec in _list_of_objects(document, "outputs")),
-        binary_data_output=binary_data_output,
+        decoder.arrays,
+        decoder.datatypes,
+        decoder.shapes,
+        _request_id(document.get("id")),
+        parameters,
+        decoder.parameters,
+        () if outputs is None else tuple(map(_requested_output, _list_of_objects(document, "outputs"))),
+        binary_data_output,
     )
 
 
@@ -70,7 +76,7 @@ def _json_length(header_length: int | str | None, body_length: int) -> int:
     return length
 
 
-def _load_object(raw: memoryview) -> dict[str, Any]:
+def _load_object(raw: bytes | bytearray | memoryview) -> dict[str, Any]:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -87,7 +93,7 @@ def _list_of_objects(document: dict[str, Any], key: str, required: bool = False)
     if not isinstance(items, list) or (required and not items):
         raise InvalidInputError(f"request '{key}' must be a non-empty list of objects")
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             raise InvalidInputError(
                 f"request '{key}' item {index} must be an object, got {type(item).__name__}"
             )
@@ -124,12 +130,11 @@ def _requested_output(spec: dict[str, Any]) -> RequestedOutput:
 class _InputDecoder:
     """Decodes inputs in order, consuming the binary region behind the JSON."""
 
-    __slots__ = ("arrays", "binary_allowed", "datatypes", "offset", "parameters", "shapes", "view")
+    __slots__ = ("arrays", "datatypes", "offset", "parameters", "shapes", "view")
 
-    def __init__(self, view: memoryview, json_end: int, binary_allowed: bool) -> None:
-        self.view = view
+    def __init__(self, view: memoryview | None, json_end: int) -> None:
+        self.view = view  # None: no Inference-Header-Content-Length, so no binary data may follow
         self.offset = json_end
-        self.binary_allowed = binary_allowed
         self.arrays: Batch = {}
         self.datatypes: dict[str, str] = {}
         self.shapes: dict[str, tuple[int, ...]] = {}
@@ -142,7 +147,7 @@ class _InputDecoder:
         datatype = _datatype(name, spec.get("datatype"))
         shape = _shape(name, spec.get("shape"))
         parameters = _parameters(spec.get("parameters"), "input", name)
-        size = parameters.pop(_BINARY_DATA_SIZE, None)
+        size = parameters.pop(_BINARY_DATA_SIZE, None) if parameters else None
         if size is None:
             if "data" not in spec:
                 raise InvalidInputError(f"input {name!r} has neither 'data' nor a binary_data_size parameter")
@@ -156,23 +161,26 @@ class _InputDecoder:
             self.parameters[name] = parameters
 
     def _take(self, name: str, size: object) -> memoryview:
-        if not self.binary_allowed:
+        view = self.view
+        if view is None:
             raise InvalidInputError(
                 f"input {name!r} has binary_data_size but the request has no Inference-Header-Content-Length"
             )
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise InvalidInputError(f"input {name!r}: binary_data_size must be a non-negative integer")
         end = self.offset + size
-        if end > len(self.view):
+        if end > len(view):
             raise InvalidInputError(
-                f"input {name!r}: binary_data_size is {size} but only {len(self.view) - self.offset} "
+                f"input {name!r}: binary_data_size is {size} but only {len(view) - self.offset} "
                 "bytes of binary data remain in the body"
             )
-        chunk = self.view[self.offset : end]
+        chunk = view[self.offset : end]
         self.offset = end
         return chunk
 
     def finish(self) -> None:
+        if self.view is None:
+            return
         extra = len(self.view) - self.offset
         if extra:
             raise InvalidInputError(
@@ -188,7 +196,7 @@ def _input_name(index: int, spec: dict[str, Any]) -> str:
 
 
 def _datatype(name: str, datatype: object) -> str:
-    if not isinstance(datatype, str) or datatype not in V2_DATATYPES:
+    if type(datatype) is not str or datatype not in DTYPES:
         raise InvalidInputError(
             f"input {name!r}: unknown datatype {datatype!r:.40}; expected one of {', '.join(V2_DATATYPES)}"
         )
@@ -196,10 +204,10 @@ def _datatype(name: str, datatype: object) -> str:
 
 
 def _shape(name: str, shape: object) -> tuple[int, ...]:
-    if not isinstance(shape, list):
+    if type(shape) is not list:
         raise InvalidInputError(f"input {name!r}: 'shape' must be a list of non-negative integers")
     for dim in shape:
-        if not isinstance(dim, int) or isinstance(dim, bool) or dim < 0:
+        if type(dim) is not int or dim < 0:  # bool is an int subclass: refused too
             raise InvalidInputError(
                 f"input {name!r}: shape {shape!r:.60} must hold non-negative integers, got {dim!r:.20}"
             )

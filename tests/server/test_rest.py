@@ -150,6 +150,20 @@ def test_unknown_model_and_version_are_404(server: RunningServer) -> None:
     assert_healthy(server)
 
 
+def test_infer_paths_off_the_usual_shape_route_as_the_protocol_says(server: RunningServer) -> None:
+    body = {"inputs": [{"name": "input", "shape": [1, 6], "datatype": "FP32", "data": [0] * 6}]}
+    assert http_json(f"{server.url}/v2/models/clf/infer/", body)[0] == 200  # a trailing slash is forgiven
+    assert http_json(f"{server.url}/v2/models/clf/extra/infer", body)[0] == 404
+    assert http_json(f"{server.url}/v2/models/clf/versions/1/extra/infer", body)[0] == 404
+    assert http_json(f"{server.url}/v2/models//infer", body)[0] == 404
+    assert http_json(f"{server.url}/v2/models/infer", body)[0] == 405  # model metadata, which is GET only
+    status, answer = http_json(f"{server.url}/v2/models/clf/versions/one/infer", body)
+    assert status == 404
+    assert "versions are integers" in answer["error"]
+    status, _, _ = http(f"{server.url}/v2/models/clf/infer")  # GET
+    assert status == 405
+
+
 def test_tritonclient_sees_errors_as_exceptions_with_the_message(
     client: httpclient.InferenceServerClient,
 ) -> None:

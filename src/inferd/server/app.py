@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from inferd.telemetry.tracing.request_tracer import RequestTracer
 
 log = logging.getLogger("inferd.server")
+_BODILESS = ("GET", "HEAD")
 
 
 class InferdApp:
@@ -130,18 +131,23 @@ class InferdApp:
             return
         api = self._api
         assert api is not None, "the app was not started"
+        method = scope.method
+        headers = scope.headers
+        length = headers.get("content-length")
         try:
-            body = await self._read_body(scope, proto)
+            if method in _BODILESS:
+                body = b""
+            elif length is not None and int(length) <= self._max_body_bytes:
+                body = bytes(await proto())  # the common case, without a coroutine of its own
+            else:
+                body = await self._read_body(length, proto)
         except PayloadTooLargeError as exc:
             response: HttpResponse = error_response(exc)
         else:
-            response = await api.handle(scope.method, scope.path, scope.headers.get, body)
+            response = await api.handle(method, scope.path, headers.get, body)
         proto.response_bytes(response.status, response.headers, response.body)
 
-    async def _read_body(self, scope: Any, proto: Any) -> bytes:
-        if scope.method in ("GET", "HEAD"):
-            return b""
-        length = scope.headers.get("content-length")
+    async def _read_body(self, length: str | None, proto: Any) -> bytes:
         if length is not None:
             if int(length) > self._max_body_bytes:
                 raise PayloadTooLargeError(

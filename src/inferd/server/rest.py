@@ -10,9 +10,9 @@ and answered 500.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
+from typing import NamedTuple
 
 import orjson
 
@@ -27,14 +27,15 @@ log = logging.getLogger("inferd.server")
 
 HeaderLookup = Callable[[str], str | None]
 EXTENSIONS = ("binary_tensor_data", "model_repository", "statistics")
-_JSON = [("content-type", "application/json")]
+_V2_MODELS = "/v2/models/"
+_INFER = "/infer"
+_JSON = (("content-type", "application/json"),)
 
 
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
+class HttpResponse(NamedTuple):
     status: int
     body: bytes = b""
-    headers: list[tuple[str, str]] = field(default_factory=lambda: list(_JSON))
+    headers: Sequence[tuple[str, str]] = _JSON
 
 
 class MethodNotAllowedError(NotFoundError):
@@ -62,6 +63,11 @@ class RestApi:
 
     async def handle(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
         try:
+            if method == "POST" and path.startswith(_V2_MODELS) and path.endswith(_INFER):
+                # The hot path, routed in one step; anything unusual about it takes the general route.
+                name, version, rest = _model_path(path[len(_V2_MODELS) : -len(_INFER)].split("/"))
+                if name and not rest:
+                    return await self._infer(name, version, header, body)
             return await self._route(method, path.rstrip("/") or "/", header, body)
         except InferdError as exc:
             return error_response(exc)
@@ -71,11 +77,6 @@ class RestApi:
 
     async def _route(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
         parts = path.split("/")[1:]
-        if method == "POST" and parts[-1] == "infer" and parts[:2] == ["v2", "models"] and len(parts) > 3:
-            # The hot path, routed in one step rather than down through _v2 and _models.
-            name, version, rest = _model_path(parts[2:])
-            if rest == "infer":
-                return await self._infer(name, version, header, body)
         head = parts[0] if parts else ""
         if head == "v2":
             return await self._v2(method, parts[1:], header, body)
@@ -136,13 +137,12 @@ class RestApi:
             "rest", name, version, lambda: v2.decode_request(body, json_length_header), header=header
         )
         encoded, json_length = v2.encode_response(answer.response)
-        if json_length is None:
-            headers = _JSON
-        else:
-            headers = [
+        headers: Sequence[tuple[str, str]] = _JSON
+        if json_length is not None:
+            headers = (
                 ("content-type", "application/octet-stream"),
                 ("inference-header-content-length", str(json_length)),
-            ]
+            )
         return HttpResponse(200, encoded, _with_answer_headers(headers, answer))
 
     async def _v1(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -162,10 +162,10 @@ class RestApi:
         encoded = records.encode_predictions(
             response.outputs, response.model_version, response.id, name, answer.prediction_id
         )
-        headers = _JSON
+        headers: Sequence[tuple[str, str]] = _JSON
         if response.parameters.get(DEGRADED):
             reason = str(response.parameters.get("degraded_reason", ""))
-            headers = [*_JSON, ("inferd-degraded", reason.encode("ascii", "replace").decode())]
+            headers = (*_JSON, ("inferd-degraded", reason.encode("ascii", "replace").decode()))
         return HttpResponse(200, encoded, _with_answer_headers(headers, answer))
 
     def _metadata(self, name: str, version: int | None) -> HttpResponse:
@@ -233,19 +233,19 @@ def _require(method: str, expected: str) -> None:
         raise MethodNotAllowedError(f"use {expected} here, not {method}")
 
 
-def _with_answer_headers(headers: list[tuple[str, str]], answer: Answer) -> list[tuple[str, str]]:
+def _with_answer_headers(headers: Sequence[tuple[str, str]], answer: Answer) -> Sequence[tuple[str, str]]:
     if answer.prediction_id is None and answer.trace_response is None:
         return headers
-    headers = list(headers)
+    added = list(headers)
     if answer.prediction_id is not None:
-        headers.append((PREDICTION_ID_HEADER, answer.prediction_id))
+        added.append((PREDICTION_ID_HEADER, answer.prediction_id))
     if answer.trace_response is not None:
-        headers.append(("traceresponse", answer.trace_response))
-    return headers
+        added.append(("traceresponse", answer.trace_response))
+    return added
 
 
 def error_response(exc: InferdError) -> HttpResponse:
-    headers = list(_JSON)
+    headers: Sequence[tuple[str, str]] = _JSON
     if isinstance(exc, OverloadedError):
-        headers.append(("retry-after", str(max(1, round(exc.retry_after_s)))))
+        headers = (*_JSON, ("retry-after", str(max(1, round(exc.retry_after_s)))))
     return HttpResponse(int(exc.http_status), v2.encode_error(exc), headers)

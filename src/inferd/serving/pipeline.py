@@ -69,6 +69,7 @@ class Pipeline:
         self._short = (
             features is None and cache is None and not self._pre and not self._post and not self._stacks
         )
+        self._validate_s = metrics.stage("validate") if metrics is not None and self._short else None
 
     @property
     def steps_summary(self) -> str:
@@ -87,9 +88,14 @@ class Pipeline:
         if self._short:
             inputs = self._contract.prepare(batch)
             prepared = time.perf_counter()
-            self._stage("validate", started, prepared)
+            if self._validate_s is not None:
+                self._validate_s.observe(prepared - started)
+            timeline = STAGE_TIMELINE.get()
+            if timeline is not None:
+                timeline.append(("validate", started, prepared))
             outputs = await self._submit(inputs, deadline)
-            self._traced("batched model", prepared, time.perf_counter())
+            if timeline is not None:
+                timeline.append(("batched model", prepared, time.perf_counter()))
             return InferenceResult(outputs, input_s=prepared - started, inputs=batch)
         degraded: tuple[str, ...] = ()
         looked_up = started

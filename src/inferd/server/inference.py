@@ -39,7 +39,7 @@ def deadline_for(
 ) -> float:
     """The request's deadline (``time.monotonic()``): the server default, or less when the client asks."""
     timeout_s = settings.default_timeout_s
-    asked = request.parameters.get(TIMEOUT_PARAMETER)
+    asked = request.parameters.get(TIMEOUT_PARAMETER) if request.parameters else None
     if asked is not None:
         if isinstance(asked, bool) or not isinstance(asked, int | float) or asked <= 0:
             raise InvalidInputError(
@@ -61,8 +61,8 @@ def build_response(
     """The response to ``request``: its requested outputs, its id and parameters, a degraded flag,
     and the prediction log's id for it (to join labels that arrive later)."""
     outputs = result.outputs
-    wanted = request.output_names
-    if wanted:
+    if request.outputs:
+        wanted = request.output_names
         missing = [n for n in wanted if n not in outputs]
         if missing:
             raise InvalidInputError(

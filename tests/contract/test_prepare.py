@@ -68,3 +68,49 @@ def _outcome(batch: dict[str, np.ndarray]) -> str:
         return repr(CONTRACT.prepare(batch)["x"].tolist())
     except ContractViolationError as exc:
         return str(exc)
+
+
+# Without bounds the matrix is screened by one sum (see MatrixScreen.clears): NaN, infinities
+# and sums that overflow must still be judged exactly as the field-by-field check judges them.
+OPEN = Contract.from_dict(
+    {
+        "inputs": [
+            {"name": "p", "dtype": "float32"},
+            {"name": "q", "dtype": "float32", "nullable": True},
+        ],
+        "stacks": [{"into": "x", "fields": ["p", "q"], "dtype": "float32"}],
+    }
+)
+
+
+def test_an_unbounded_matrix_whose_sum_overflows_is_still_clean() -> None:
+    matrix = np.full((3, 2), 3e38, dtype=np.float32)
+    np.testing.assert_array_equal(OPEN.prepare({"x": matrix})["x"], matrix)
+
+
+def test_an_unbounded_matrix_with_a_null_in_a_strict_field_is_refused_by_field_and_row() -> None:
+    matrix = np.array([[1, 2], [np.nan, np.nan]], dtype=np.float32)
+    with pytest.raises(ContractViolationError, match=r"field 'p' row 1"):
+        OPEN.prepare({"x": matrix})
+
+
+@given(
+    hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(0, 6), st.just(2)),
+        elements=st.one_of(
+            st.floats(width=32),  # NaN and the infinities included
+            st.sampled_from([np.float32(3e38), np.float32(-3e38), np.float32(0.0)]),
+        ),
+    )
+)
+def test_an_unbounded_matrix_and_its_fields_are_judged_alike(matrix: np.ndarray) -> None:
+    fields = {name: matrix[:, i].copy() for i, name in enumerate(("p", "q"))}
+    assert _open_outcome({"x": matrix}) == _open_outcome(fields)
+
+
+def _open_outcome(batch: dict[str, np.ndarray]) -> str:
+    try:
+        return repr(OPEN.prepare(batch)["x"].tolist())
+    except ContractViolationError as exc:
+        return str(exc)

@@ -9,7 +9,7 @@ The matrix form has a fast path, the serving hot path: when a stack's fields
 all share the stack's numeric dtype and have no allowed-values list, a matrix
 already of that dtype needs no cast, and one minimum and one maximum over the
 whole matrix (column-wise only if those fail) prove that no value is null or
-out of range. Anything the quick look cannot clear is split into its fields
+out of range; a small matrix without bounds needs only a finite sum. Anything the quick look cannot clear is split into its fields
 (column views) and given the full check, so every violation is still named by
 field and row.
 """
@@ -25,6 +25,8 @@ import numpy as np
 from inferd.contract.field import Field, Stack
 from inferd.errors import InvalidInputError
 from inferd.tensors import Batch
+
+_QUICK_SUM_MAX = 64  # values for the quick NaN screen: 0.46 us at 30 (numpy 0.79), 2.6 us at 256 (0.81)
 
 
 class MatrixScreen:
@@ -43,6 +45,7 @@ class MatrixScreen:
         self._min_high = float(self._highs.min()) if fields else math.inf
         # A null (NaN) may pass unchecked only in a nullable field without bounds.
         self._strict = np.array([not f.nullable or f.min is not None or f.max is not None for f in fields])
+        self._open = self.dtype.kind == "f" and self._max_low == -math.inf and self._min_high == math.inf
 
     def _below_all_highs(self, matrix: np.ndarray) -> bool:
         return self._min_high == math.inf or float(np.maximum.reduce(matrix, axis=None)) <= self._min_high
@@ -50,6 +53,12 @@ class MatrixScreen:
     def clears(self, matrix: np.ndarray) -> bool:
         """Whether ``matrix`` (already of the stack's dtype and width) surely breaks no rule."""
         if matrix.shape[0] == 0:
+            return True
+        if self._open and matrix.size <= _QUICK_SUM_MAX and math.isfinite(sum(matrix.ravel().tolist())):
+            # Without bounds only a NaN can break a rule, and a finite sum proves there is none.
+            # At the few rows of a served request, summing Python floats costs about half a
+            # numpy reduction's fixed cost, and unlike numpy it never warns about an overflow
+            # or inf - inf. Not finite (a NaN, an infinity or an overflow): the reductions decide.
             return True
         low = float(np.minimum.reduce(matrix, axis=None))
         if low == low and low >= self._max_low and self._below_all_highs(matrix):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
 from inferd.serving.feature_stage import FeatureStage
@@ -28,8 +28,7 @@ from inferd.tensors import Batch, batch_rows
 Submit = Callable[[Batch, float | None], Awaitable[Batch]]
 
 
-@dataclass(frozen=True, slots=True)
-class InferenceResult:
+class InferenceResult(NamedTuple):
     """A request's outputs, and why they are degraded when they are (e.g. stale features)."""
 
     outputs: Batch

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from inferd.serving.cache import PredictionCache, merge_rows, row_keys, split_hits
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
+from inferd.serving.statistics import ModelStatistics
 from inferd.serving.steps import InputPlan, OutputPlan, build_steps, matrix_kernel
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.tracing import STAGE_TIMELINE
@@ -48,10 +49,12 @@ class Pipeline:
         features: FeatureStage | None = None,
         cache: PredictionCache | None = None,
         cache_blocks: bool = False,
+        statistics: ModelStatistics,
         metrics: ModelMetrics | None = None,
     ) -> None:
         deployment = model.deployment
         self._metrics = metrics
+        self.statistics = statistics
         self._contract = model.contract
         self._ref = model.version.ref
         self._submit = submit
@@ -83,19 +86,42 @@ class Pipeline:
         return "; ".join(parts)
 
     async def run(self, batch: Batch, deadline: float | None) -> InferenceResult:
+        """This request's rows through every stage, counted in the version's statistics.
+
+        One coroutine from the handle to the batcher: a short pipeline (no lookup, cache
+        or steps) runs inline, as the serving path's hot case; the others in ``_stages``.
+        """
         started = time.perf_counter()
-        if self._short:
-            inputs = self._contract.prepare(batch)
-            prepared = time.perf_counter()
-            if self._validate_s is not None:
-                self._validate_s.observe(prepared - started)
-            timeline = STAGE_TIMELINE.get()
-            if timeline is not None:
-                timeline.append(("validate", started, prepared))
-            outputs = await self._submit(inputs, deadline)
-            if timeline is not None:
-                timeline.append(("batched model", prepared, time.perf_counter()))
-            return InferenceResult(outputs, input_s=prepared - started, inputs=batch)
+        statistics = self.statistics
+        statistics.in_flight += 1
+        rows = 0
+        try:
+            rows = batch_rows(batch)
+            if self._short:
+                inputs = self._contract.prepare(batch)
+                prepared = time.perf_counter()
+                if self._validate_s is not None:
+                    self._validate_s.observe(prepared - started)
+                timeline = STAGE_TIMELINE.get()
+                if timeline is not None:
+                    timeline.append(("validate", started, prepared))
+                outputs = await self._submit(inputs, deadline)
+                if timeline is not None:
+                    timeline.append(("batched model", prepared, time.perf_counter()))
+                result = InferenceResult(outputs, input_s=prepared - started, inputs=batch)
+            else:
+                result = await self._stages(batch, deadline, started)
+        except Exception:
+            statistics.on_request_done(rows, time.perf_counter() - started, 0.0, ok=False)
+            raise
+        finally:
+            statistics.in_flight -= 1
+        statistics.on_request_done(rows, time.perf_counter() - started, result.input_s, ok=True)
+        if result.degraded and self._metrics is not None:
+            self._metrics.on_degraded()
+        return result
+
+    async def _stages(self, batch: Batch, deadline: float | None, started: float) -> InferenceResult:
         degraded: tuple[str, ...] = ()
         looked_up = started
         if self._features is not None:

@@ -108,8 +108,8 @@ class ModelHandle:
     def infer(self, batch: Batch, *, deadline: float | None = None) -> Coroutine[Any, Any, InferenceResult]:
         """Run the pipeline; the model call is batched with other requests'. Returns this request's rows.
 
-        The pipeline's own coroutine, not one wrapped around it: a level of coroutines and
-        the statistics kept twice cost the serving path 1.9 µs a request.
+        The pipeline's own coroutine (which also keeps the statistics), not one wrapped
+        around it: one coroutine level fewer on the serving path.
         """
         return self._pipeline.run(batch, deadline)
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import partial
 
 from inferd.server.settings import CONFIG_ENV, Configuration
+from inferd.server.startup_signals import SignalAwareApp, StartupSignals, StopNotice
 from inferd.telemetry.metrics import MULTIPROCESS_ENV
 
 
 def serve(configuration: Configuration) -> None:
-    """Serve until SIGTERM/SIGINT; returns after a graceful shutdown."""
+    """Serve until SIGTERM/SIGINT, from the first moment on; returns after a graceful shutdown."""
+    signals = StartupSignals()
+    notice = signals.hold()
+    try:
+        _serve(configuration, signals, notice)
+    finally:
+        signals.release()
+
+
+def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNotice) -> None:
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
@@ -25,7 +36,7 @@ def serve(configuration: Configuration) -> None:
         metrics_dir = tempfile.mkdtemp(prefix="inferd-metrics-")
         os.environ[MULTIPROCESS_ENV] = metrics_dir
     try:
-        Granian(
+        granian = Granian(
             "inferd.server.app:create_app",
             factory=True,
             address=server.host,
@@ -37,7 +48,18 @@ def serve(configuration: Configuration) -> None:
             log_access=False,
             websockets=False,
             workers_kill_timeout=int(server.shutdown_timeout_s) + 5,
-        ).serve()
+        )
+        granian.on_startup(signals.hand_to_granian)
+        # Our loader builds what the target names, wrapped so that a worker stopped while it is
+        # still starting hears of it. granian's hint wants a callable app; an RSGI object is one too.
+        granian.serve(target_loader=partial(_load_app, notice), wrap_loader=False)  # type: ignore[arg-type]
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _load_app(notice: StopNotice) -> SignalAwareApp:
+    """granian's loader, run in each worker before granian installs the worker's signal handlers."""
+    from inferd.server.app import create_app
+
+    return SignalAwareApp(create_app(), notice)

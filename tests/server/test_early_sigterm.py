@@ -1,0 +1,77 @@
+"""SIGTERM while the workers are still starting: the server stops at once and exits 0.
+
+Kubernetes sends SIGTERM to a pod that is still starting as readily as to one that
+serves, and kills it 30 s later; granian's own limit for a worker is 35 s.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from inferd.contract import Contract
+from tests.server.fixtures import (
+    ECHO_MODEL,
+    INFERD,
+    echo_contract,
+    register_in_production,
+    write_python_model,
+)
+from tests.services import free_port
+
+STOP_BOUND_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def echo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry with one model that loads at once, so stopping waits for no load."""
+    home = tmp_path_factory.mktemp("early-sigterm-home")
+    folder, _ = write_python_model(home.parent / "early-sigterm-echo", ECHO_MODEL, echo_contract())
+    register_in_production(home, [("echo", folder, Contract.from_dict(echo_contract()))])
+    return home
+
+
+def wait_for_line(log_path: Path, line: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while line not in log_path.read_text():
+        assert process.poll() is None, f"server exited with {process.returncode}:\n{log_path.read_text()}"
+        assert time.monotonic() < deadline, f"no {line!r} within {timeout_s:.0f} s:\n{log_path.read_text()}"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_while_workers_start_exits_0_within_seconds(echo_home: Path, workers: int) -> None:
+    log_path = echo_home / f"server-{workers}-workers.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [INFERD, "serve", "--http-port", str(free_port()), "--grpc-port", "0", "--workers", str(workers)],
+            # On a hang, SIGABRT makes every process print where it is stuck.
+            env={**os.environ, "INFERD_HOME": str(echo_home), "PYTHONFAULTHANDLER": "1"},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group, to signal with its workers
+        )
+    try:
+        # The last worker is forked: it is importing the app, long before it serves.
+        wait_for_line(log_path, f"Spawning worker-{workers} ", process)
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        try:
+            exit_code = process.wait(STOP_BOUND_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGABRT)
+            time.sleep(1)
+            pytest.fail(f"still running {STOP_BOUND_S:.0f} s after SIGTERM:\n{log_path.read_text()}")
+        stop_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:  # its workers too: granian joins them before it exits
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert exit_code == 0, log_path.read_text()
+    assert stop_s < STOP_BOUND_S
+    assert "Killing worker" not in log_path.read_text()

@@ -71,6 +71,7 @@ def _figures(cell: Callable[[str], Measurement | None]) -> list[Ratio]:
     pairs = {
         "adaptive batching gain at c=64 (vs --no-batching)": ("inferd-rest-c64", "inferd-rest-unbatched-c64"),
         "inferd gRPC c=64 / inferd REST c=64": ("inferd-grpc-c64", "inferd-rest-c64"),
+        "inferd REST c=64 / bare granian RSGI c=64": ("inferd-rest-c64", "bare-rsgi-c64"),
         "inferd gRPC c=64 / MLServer gRPC c=64": ("inferd-grpc-c64", "mlserver-grpc-c64"),
     }
     found = []

@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 import mlserver_peer
+from bare_rsgi import bare_group
 from inferd_server import inferd_group
 from load_runs import LoadSettings, run_grpc_rounds, run_http_rounds, warm_up
 from measurement import Measurement
@@ -41,6 +42,7 @@ SOAK_SHARE_OF_PEAK = 0.8
 TABLE_ORDER = (
     "raw-ort",
     "raw-runtime",
+    "bare-rsgi",
     "inferd-rest-c",
     "inferd-rest-unbatched",
     "inferd-rest-2w",
@@ -109,6 +111,7 @@ def _run(
         _step("starting the servers")
         served = () if args.all_models else (REFERENCE_MODEL,)
         http, grpc = _start_inferd(servers, work, served)
+        http.append(_start_bare(servers, work))
         if args.peers:
             peer_http, peer_grpc = _start_mlserver(servers, work, onnx_file, context)
             http, grpc = [*http, *peer_http], [*grpc, *peer_grpc]
@@ -189,6 +192,15 @@ def _start_inferd(
         )
     ]
     return http, grpc
+
+
+def _start_bare(servers: contextlib.ExitStack, work: Path) -> HttpTarget:
+    """The transport alone (``bare_rsgi.py``), to measure inferd's REST rate against besides the model."""
+    port = _free_port()
+    group = servers.enter_context(bare_group(work / "bare.log", http_port=port))
+    group.start(f"http://127.0.0.1:{port}/")
+    url = f"http://127.0.0.1:{port}/v2/models/{REFERENCE_MODEL}/infer"
+    return HttpTarget("bare-rsgi", "bare granian RSGI (parses the JSON only)", group, url, (64,))
 
 
 def _start_mlserver(

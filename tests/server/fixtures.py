@@ -159,8 +159,8 @@ class RunningServer:
     def wait_for_workers(self, workers: int, timeout_s: float = 60) -> None:
         """Until ``workers`` worker processes have settled their heaps, i.e. loaded every model.
 
-        Ready means one worker is; on a busy machine another may start seconds later, and
-        granian cannot stop a worker that is still starting.
+        Ready means one worker is; on a busy machine another may start seconds later, and a
+        test about every worker (the shared ports, the metrics of both) must wait for it.
         """
         deadline = time.monotonic() + timeout_s
         while self.log().count("heap settled") < workers:

@@ -9,9 +9,9 @@ The matrix form has a fast path, the serving hot path: when a stack's fields
 all share the stack's numeric dtype and have no allowed-values list, a matrix
 already of that dtype needs no cast, and one minimum and one maximum over the
 whole matrix (column-wise only if those fail) prove that no value is null or
-out of range; a small matrix without bounds needs only a finite sum. Anything the quick look cannot clear is split into its fields
-(column views) and given the full check, so every violation is still named by
-field and row.
+out of range; a small matrix without bounds needs only a finite sum. Anything
+the quick look cannot clear is split into its fields (column views) and given
+the full check, so every violation is still named by field and row.
 """
 
 from __future__ import annotations

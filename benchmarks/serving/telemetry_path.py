@@ -105,6 +105,9 @@ def configurations(home: Path, otlp: str) -> dict[str, Configuration]:
         "all off": base,
         "metrics": dataclasses.replace(base, metrics=metrics),
         "metrics + tracing 10%": dataclasses.replace(base, metrics=metrics, tracing=trace),
+        "metrics + tracing 100%": dataclasses.replace(
+            base, metrics=metrics, tracing=dataclasses.replace(trace, sample_ratio=1.0)
+        ),
         "metrics + prediction log 100%": dataclasses.replace(base, metrics=metrics, prediction_log=log),
     }
 

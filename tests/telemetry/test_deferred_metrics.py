@@ -91,6 +91,22 @@ def test_the_page_shows_every_request_answered_before_it_was_asked_for() -> None
     assert 'inferd_requests_total{code="200",model="iris",protocol="rest",version="1"} 7.0' in page
 
 
+def test_answered_and_failed_requests_are_counted_by_status_and_timed_together() -> None:
+    metrics = ServerMetrics(MetricsSettings(), inferd_version="test")
+    metrics.for_model("iris", 1)
+    for _ in range(5):
+        metrics.observe_request("iris", "1", "rest", 200, 0.002)
+    for _ in range(2):
+        metrics.observe_request("iris", "1", "rest", 500, 0.2)
+    metrics.observe_request("iris", "1", "grpc", 200, 0.002)
+    page = metrics.render().decode()
+    assert 'inferd_requests_total{code="200",model="iris",protocol="rest",version="1"} 5.0' in page
+    assert 'inferd_requests_total{code="500",model="iris",protocol="rest",version="1"} 2.0' in page
+    assert 'inferd_requests_total{code="200",model="iris",protocol="grpc",version="1"} 1.0' in page
+    assert 'inferd_request_duration_seconds_count{model="iris",protocol="rest",version="1"} 7.0' in page
+    assert 'inferd_request_duration_seconds_bucket{le="0.005",model="iris",protocol="rest",version="1"} 5.0' in page
+
+
 def test_outputs_changed_in_place_after_the_call_are_counted_as_predicted() -> None:
     metrics = ServerMetrics(MetricsSettings(), inferd_version="test")
     model = metrics.for_model("churn", 1)

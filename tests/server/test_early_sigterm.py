@@ -75,3 +75,58 @@ def test_sigterm_while_workers_start_exits_0_within_seconds(echo_home: Path, wor
     assert exit_code == 0, log_path.read_text()
     assert stop_s < STOP_BOUND_S
     assert "Killing worker" not in log_path.read_text()
+
+
+SLOW_LOADING_MODEL = '''
+import os
+import sys
+import time
+
+
+class Model:
+    """Takes a minute to load in the server (a large model from a slow store); returns its input.
+
+    Registration loads it too, to check it: there it loads at once.
+    """
+
+    def load(self, path):
+        if os.environ.get("SLOW_LOAD_S"):
+            print("slow load started", file=sys.stderr, flush=True)
+            time.sleep(float(os.environ["SLOW_LOAD_S"]))
+
+    def predict(self, batch):
+        return {"out_" + name: array for name, array in batch.items()}
+'''
+
+
+def test_sigterm_while_a_model_loads_exits_0_without_waiting_for_the_load(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    folder, _ = write_python_model(tmp_path / "slow-loading", SLOW_LOADING_MODEL, echo_contract())
+    register_in_production(home, [("slow", folder, Contract.from_dict(echo_contract()))])
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [INFERD, "serve", "--http-port", str(free_port()), "--grpc-port", "0"],
+            env={**os.environ, "INFERD_HOME": str(home), "PYTHONFAULTHANDLER": "1", "SLOW_LOAD_S": "60"},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_line(log_path, "slow load started", process)
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        try:
+            exit_code = process.wait(STOP_BOUND_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGABRT)
+            time.sleep(1)
+            pytest.fail(f"still running {STOP_BOUND_S:.0f} s after SIGTERM:\n{log_path.read_text()}")
+        stop_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert exit_code == 0, log_path.read_text()
+    assert stop_s < STOP_BOUND_S
+    assert "Killing worker" not in log_path.read_text()

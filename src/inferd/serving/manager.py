@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from inferd.errors import (
     DeadlineExceededError,
@@ -29,6 +30,7 @@ from inferd.errors import (
 )
 from inferd.registry import ModelVersion, Registry
 from inferd.serving.dependencies import Dependencies
+from inferd.serving.detached import run_detached
 from inferd.serving.graph import GRAPH_FRAMEWORK, load_graph_spec
 from inferd.serving.graph_handle import GraphHandle
 from inferd.serving.loaded_model import load_model
@@ -66,7 +68,8 @@ class ModelManager:
         self._loading: dict[str, asyncio.Future[ServedModel]] = {}
         self._failed: dict[str, str] = {}
         self._explicit: dict[str, str] = {}  # name -> ref, from settings or the repository API
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # retiring versions, drained in the background
+        self._loads: set[asyncio.Task[None]] = set()
         self._watcher: asyncio.Task[None] | None = None
         self._started = False
         self._stopping = False
@@ -109,9 +112,14 @@ class ModelManager:
                 await self._watcher
         for future in self._loading.values():
             future.cancel()
+        # Loads in progress are given up, not awaited: one can take minutes, past any grace period.
+        loads = list(self._loads)
+        for task in loads:
+            task.cancel()
         handles = list(self._current.values())
         self._current.clear()
         await asyncio.gather(*(h.close(self._settings.drain_timeout_s) for h in handles), *self._tasks)
+        await asyncio.gather(*loads, return_exceptions=True)
         self._dependencies.close()
 
     @property
@@ -262,8 +270,8 @@ class ModelManager:
         future: asyncio.Future[ServedModel] = loop.create_future()
         self._loading[version.name] = future
         task = asyncio.create_task(self._load(version, future), name=f"inferd-load-{version.ref}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._loads.add(task)
+        task.add_done_callback(self._loads.discard)
 
     async def _load(self, version: ModelVersion, future: asyncio.Future[ServedModel]) -> None:
         name = version.name
@@ -303,8 +311,10 @@ class ModelManager:
             self._retire(old)
 
     async def _load_model(self, ref: str) -> ModelHandle:
-        model = await asyncio.to_thread(
-            load_model, self._registry, ref, options=self._settings.runtime, warmup=True
+        # A daemon thread, so that stopping the server never waits for a load to finish.
+        model = await run_detached(
+            partial(load_model, self._registry, ref, options=self._settings.runtime, warmup=True),
+            name=f"inferd-load-{ref}",
         )
         if model.deployment.preprocess or model.deployment.postprocess:
             await asyncio.to_thread(matrix_kernel.preload)  # not on the loop, where the pipeline is built

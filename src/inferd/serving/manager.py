@@ -317,7 +317,8 @@ class ModelManager:
             name=f"inferd-load-{ref}",
         )
         if model.deployment.preprocess or model.deployment.postprocess:
-            await asyncio.to_thread(matrix_kernel.preload)  # not on the loop, where the pipeline is built
+            # Not on the loop, where the pipeline is built; a cold numba cache takes seconds.
+            await run_detached(matrix_kernel.preload, name=f"inferd-compile-{ref}")
         version = model.version
         metrics = None if self._metrics is None else self._metrics.for_model(version.name, version.version)
         handle = self._dependencies.handle_for(model, self._settings.batching_for(version.name), metrics)
@@ -327,7 +328,7 @@ class ModelManager:
 
     async def _load_graph(self, version: ModelVersion) -> GraphHandle:
         """Load every node's model (each with its own batcher) and check the graph against them."""
-        path = await asyncio.to_thread(self._registry.fetch, version)
+        path = await run_detached(partial(self._registry.fetch, version), name=f"inferd-fetch-{version.ref}")
         spec = load_graph_spec(path)
         refs = spec.model_refs()
         handles = await asyncio.gather(*(self._load_model(ref) for ref in refs.values()))

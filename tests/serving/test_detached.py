@@ -23,6 +23,9 @@ async def _result_and_exception() -> None:
     assert await run_detached(lambda: 41 + 1, name="answer") == 42
     with pytest.raises(ValueError, match="bad artifact"):
         await run_detached(_raise_value_error, name="failing")
+    # A model's code that calls sys.exit() fails its load, not the server's event loop.
+    with pytest.raises(RuntimeError, match="SystemExit raised in thread exiting"):
+        await run_detached(_exit, name="exiting")
 
 
 async def _cancelled_wait() -> None:
@@ -52,3 +55,7 @@ async def _cancelled_wait() -> None:
 
 def _raise_value_error() -> None:
     raise ValueError("bad artifact")
+
+
+def _exit() -> None:
+    raise SystemExit(3)

@@ -36,8 +36,12 @@ def run_detached(function: Callable[[], T], *, name: str) -> asyncio.Future[T]:
     def work() -> None:
         try:
             outcome = function()
-        except BaseException as exc:  # handed to the awaiting task, which decides
+        except Exception as exc:  # handed to the awaiting task, which decides
             report: Callable[[], object] = partial(loop.call_soon_threadsafe, fail, exc)
+        except BaseException as exc:  # SystemExit from a model's code must not stop the server's loop
+            error = RuntimeError(f"{type(exc).__name__} raised in thread {threading.current_thread().name}")
+            error.__cause__ = exc
+            report = partial(loop.call_soon_threadsafe, fail, error)
         else:
             report = partial(loop.call_soon_threadsafe, succeed, outcome)
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more

@@ -81,6 +81,44 @@ def test_not_ready_while_loading_and_requests_wait_for_the_model(tmp_path: Path)
         assert server.stop() == 0
 
 
+EXITING_MODEL = """
+import os
+import sys
+
+
+class Model:
+    def load(self, path):
+        if os.environ.get("EXIT_ON_LOAD"):  # only in the server: registration loads it too
+            sys.exit(3)
+
+    def predict(self, batch):
+        return {"y": batch["x"] + 1}
+"""
+
+
+def test_a_model_whose_code_exits_while_loading_fails_to_load_and_the_server_stays_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    folder, _ = write_python_model(tmp_path / "exiting", EXITING_MODEL, SLOW_LOADING_CONTRACT)
+    set_alias(home, "quits", register(home, "quits", folder, Contract.from_dict(SLOW_LOADING_CONTRACT)))
+    monkeypatch.setenv("EXIT_ON_LOAD", "1")
+    server = start_server(home, "--grpc-port", "0", wait_ready=False)
+    try:
+        body = {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.5]}]}
+        status, answer = http_json(f"{server.url}/v2/models/quits/infer", body, timeout_s=30)
+        assert status == 503, answer
+        assert "failed to load" in answer["error"]
+        assert "SystemExit" in answer["error"]
+        status, index = http_json(f"{server.url}/v2/repository/index", {})
+        assert status == 200
+        assert [(entry["name"], entry["state"]) for entry in index] == [("quits", "UNAVAILABLE")]
+        assert "SystemExit" in index[0]["reason"]
+        assert http(f"{server.url}/v2/health/live")[0] == 200
+    finally:
+        assert server.stop() == 0
+
+
 def drive(server: RunningServer, stop: threading.Event, outcomes: Counter[str]) -> None:
     while not stop.is_set():
         status, body = http_json(f"{server.url}/v2/models/clf/infer", ROW)

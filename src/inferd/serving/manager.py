@@ -285,14 +285,11 @@ class ModelManager:
             await handle.start()
         except (InferdError, OSError, ValueError) as exc:
             log.error("loading %s failed: %s", version.ref, exc)
-            self._failed[name] = str(exc)
-            if self._metrics is not None:
-                self._metrics.on_model_load_failed(name)
-            if self._loading.get(name) is future:
-                del self._loading[name]
-            if not future.done():
-                future.set_exception(UnavailableError(f"model {name!r} failed to load: {exc}"))
-                future.exception()  # retrieved here, so an unawaited failure is not reported as lost
+            self._load_failed(name, future, str(exc))
+            return
+        except Exception as exc:  # a bug, ours or a library's: the load fails all the same, never hangs
+            log.exception("loading %s failed", version.ref)
+            self._load_failed(name, future, f"{type(exc).__name__}: {exc}")
             return
         if future.cancelled() or self._stopping:
             await handle.close(0)
@@ -309,6 +306,16 @@ class ModelManager:
         log.info("serving %s (loaded in %.2f s)", version.ref, load_s)
         if old is not None and old is not handle:
             self._retire(old)
+
+    def _load_failed(self, name: str, future: asyncio.Future[ServedModel], reason: str) -> None:
+        self._failed[name] = reason
+        if self._metrics is not None:
+            self._metrics.on_model_load_failed(name)
+        if self._loading.get(name) is future:
+            del self._loading[name]
+        if not future.done():
+            future.set_exception(UnavailableError(f"model {name!r} failed to load: {reason}"))
+            future.exception()  # retrieved here, so an unawaited failure is not reported as lost
 
     async def _load_model(self, ref: str) -> ModelHandle:
         # A daemon thread, so that stopping the server never waits for a load to finish.

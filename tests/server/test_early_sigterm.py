@@ -44,21 +44,19 @@ def wait_for_line(log_path: Path, line: str, process: subprocess.Popen[bytes], t
         time.sleep(0.005)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_sigterm_while_workers_start_exits_0_within_seconds(echo_home: Path, workers: int) -> None:
-    log_path = echo_home / f"server-{workers}-workers.log"
+def sigterm_on_line(home: Path, log_path: Path, args: list[str], line: str, env: dict[str, str]) -> None:
+    """Start ``inferd serve ARGS``, SIGTERM it once ``line`` is logged; it must exit 0 within the bound."""
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [INFERD, "serve", "--http-port", str(free_port()), "--grpc-port", "0", "--workers", str(workers)],
+            [INFERD, "serve", "--http-port", str(free_port()), "--grpc-port", "0", *args],
             # On a hang, SIGABRT makes every process print where it is stuck.
-            env={**os.environ, "INFERD_HOME": str(echo_home), "PYTHONFAULTHANDLER": "1"},
+            env={**os.environ, "INFERD_HOME": str(home), "PYTHONFAULTHANDLER": "1", **env},
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a process group, to signal with its workers
         )
     try:
-        # The last worker is forked: it is importing the app, long before it serves.
-        wait_for_line(log_path, f"Spawning worker-{workers} ", process)
+        wait_for_line(log_path, line, process)
         process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         try:
@@ -75,6 +73,18 @@ def test_sigterm_while_workers_start_exits_0_within_seconds(echo_home: Path, wor
     assert exit_code == 0, log_path.read_text()
     assert stop_s < STOP_BOUND_S
     assert "Killing worker" not in log_path.read_text()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_while_workers_start_exits_0_within_seconds(echo_home: Path, workers: int) -> None:
+    # "Spawning": the last worker is forked and importing the app, long before it serves.
+    sigterm_on_line(
+        echo_home,
+        echo_home / f"server-{workers}-workers.log",
+        ["--workers", str(workers)],
+        f"Spawning worker-{workers} ",
+        {},
+    )
 
 
 SLOW_LOADING_MODEL = '''
@@ -103,30 +113,4 @@ def test_sigterm_while_a_model_loads_exits_0_without_waiting_for_the_load(tmp_pa
     home = tmp_path / "home"
     folder, _ = write_python_model(tmp_path / "slow-loading", SLOW_LOADING_MODEL, echo_contract())
     register_in_production(home, [("slow", folder, Contract.from_dict(echo_contract()))])
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            [INFERD, "serve", "--http-port", str(free_port()), "--grpc-port", "0"],
-            env={**os.environ, "INFERD_HOME": str(home), "PYTHONFAULTHANDLER": "1", "SLOW_LOAD_S": "60"},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_line(log_path, "slow load started", process)
-        process.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
-        try:
-            exit_code = process.wait(STOP_BOUND_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGABRT)
-            time.sleep(1)
-            pytest.fail(f"still running {STOP_BOUND_S:.0f} s after SIGTERM:\n{log_path.read_text()}")
-        stop_s = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert exit_code == 0, log_path.read_text()
-    assert stop_s < STOP_BOUND_S
-    assert "Killing worker" not in log_path.read_text()
+    sigterm_on_line(home, tmp_path / "server.log", [], "slow load started", {"SLOW_LOAD_S": "60"})

@@ -129,19 +129,24 @@ class ModelManager:
 
     # -- requests ---------------------------------------------------------------------------
 
+    def _serving(self, name: str, version: int | None) -> ServedModel | None:
+        """The handle serving ``name`` now, if it is ``version`` (any version when None)."""
+        handle = self._current.get(name)
+        return handle if handle is not None and (version is None or handle.version == version) else None
+
     async def get(
         self, name: str, version: int | None = None, *, deadline: float | None = None
     ) -> ServedModel:
         """The handle serving ``name`` (and ``version`` when given), waiting for a load in progress."""
         while True:
-            handle = self._current.get(name)
-            if handle is not None and (version is None or handle.version == version):
+            handle = self._serving(name, version)
+            if handle is not None:
                 return handle
             loading = self._loading.get(name)
             if loading is None:
                 break
             await self._wait_for_load(name, loading, deadline)
-        if handle is None and name in self._failed:
+        if name not in self._current and name in self._failed:
             raise UnavailableError(f"model {name!r} failed to load: {self._failed[name]}")
         return self.served(name, version)
 
@@ -149,9 +154,7 @@ class ModelManager:
         self, name: str, version: int | None, batch: Batch, *, deadline: float | None = None
     ) -> tuple[ServedModel, InferenceResult]:
         """Run ``batch`` through the served version; returns the handle that answered and its outputs."""
-        handle = self._current.get(name)
-        if handle is None or (version is not None and handle.version != version):
-            handle = await self.get(name, version, deadline=deadline)
+        handle = self._serving(name, version) or await self.get(name, version, deadline=deadline)
         try:
             return handle, await handle.infer(batch, deadline=deadline)
         except UnavailableError:

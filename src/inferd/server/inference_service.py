@@ -149,17 +149,17 @@ class InferenceService:
         span: RequestSpan | None,
     ) -> None:
         assert self.prediction_log is not None
-        record = PredictionRecord(
-            prediction_id=prediction_id,
-            time_s=time.time() - elapsed_s,
-            model=handle.name,
-            version=handle.version,
-            inputs=result.inputs or {},
-            outputs=result.outputs,
-            latency_s=elapsed_s,
-            trace_id=span.trace_id if span is not None else None,
-            pii_fields=handle.pii_fields,
-            degraded=bool(result.degraded),
+        record = PredictionRecord(  # positional: a named tuple's keywords cost more, once a request
+            prediction_id,
+            time.time() - elapsed_s,
+            handle.name,
+            handle.version,
+            result.inputs or {},
+            result.outputs,
+            elapsed_s,
+            span.trace_id if span is not None else None,
+            handle.pii_fields,
+            bool(result.degraded),
         )
         self.prediction_log.submit(record)
 

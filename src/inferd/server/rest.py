@@ -234,14 +234,12 @@ def _require(method: str, expected: str) -> None:
 
 
 def _with_answer_headers(headers: Sequence[tuple[str, str]], answer: Answer) -> Sequence[tuple[str, str]]:
-    if answer.prediction_id is None and answer.trace_response is None:
-        return headers
-    added = list(headers)
-    if answer.prediction_id is not None:
-        added.append((PREDICTION_ID_HEADER, answer.prediction_id))
-    if answer.trace_response is not None:
-        added.append(("traceresponse", answer.trace_response))
-    return added
+    _, prediction_id, trace_response = answer
+    if prediction_id is not None:
+        headers = (*headers, (PREDICTION_ID_HEADER, prediction_id))
+    if trace_response is not None:
+        headers = (*headers, ("traceresponse", trace_response))
+    return headers
 
 
 def error_response(exc: InferdError) -> HttpResponse:

@@ -15,11 +15,18 @@ import os
 import secrets
 import time
 
-_COUNTER_MASK = 0xFFFFFF
+_HEX3 = [f"{value:03x}" for value in range(4096)]  # the counter's 6 hex digits, as two table lookups
 
 
 class _ProcessIds:
-    """The per-process state behind :func:`new_prediction_id`: a random prefix and a counter."""
+    """The per-process state behind :func:`new_prediction_id`: a random prefix and a counter.
+
+    It also keeps the id's head (the millisecond and the prefix) made for the current
+    millisecond: under load many ids share one, and formatting it is most of an id's cost
+    (0.78 -> 0.33 µs an id here, and about three times that inside a busy server).
+    """
+
+    __slots__ = ("counter", "head", "head_ms", "prefix")
 
     def __init__(self) -> None:
         self.reseed()
@@ -27,6 +34,8 @@ class _ProcessIds:
     def reseed(self) -> None:
         self.prefix = secrets.token_hex(6)
         self.counter = itertools.count()
+        self.head_ms = -1
+        self.head = ""
 
 
 # Ids are unique per process by construction, so their source is one per process (as the
@@ -37,4 +46,10 @@ os.register_at_fork(after_in_child=_IDS.reseed)
 
 def new_prediction_id() -> str:
     """A new id, unique across processes and replicas, that sorts by creation time (to the ms)."""
-    return f"{time.time_ns() // 1_000_000:012x}-{_IDS.prefix}-{next(_IDS.counter) & _COUNTER_MASK:06x}"
+    ids = _IDS
+    ms = time.time_ns() // 1_000_000
+    if ms != ids.head_ms:
+        ids.head = f"{ms:012x}-{ids.prefix}-"
+        ids.head_ms = ms
+    count = next(ids.counter)
+    return f"{ids.head}{_HEX3[(count >> 12) & 0xFFF]}{_HEX3[count & 0xFFF]}"

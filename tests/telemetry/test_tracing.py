@@ -130,3 +130,26 @@ def test_the_endpoint_comes_from_opentelemetrys_variables(monkeypatch: pytest.Mo
 def test_settings_refuse_a_ratio_outside_zero_to_one() -> None:
     with pytest.raises(InvalidInputError, match="ratio"):
         TracingSettings(sample_ratio=1.5)
+
+
+def test_a_batch_encoded_in_parts_is_sent_as_one_whole_document() -> None:
+    from inferd.telemetry.tracing.finished_request import FinishedRequest
+    from inferd.telemetry.tracing.otlp_exporter import ENCODE_PART_REQUESTS, OtlpJsonExporter
+
+    count = 2 * ENCODE_PART_REQUESTS + 50  # three parts, the last one short
+    with otlp_receiver() as (endpoint, received):
+        exporter = OtlpJsonExporter(endpoint, service_name="inferd")
+        exporter.start()
+        stages = [("validate", 0.0, 0.001), ("batched model", 0.001, 0.002)]
+        for trace_id in range(1, count + 1):
+            exporter.add(
+                FinishedRequest(
+                    trace_id, trace_id, 0, time.time_ns(), 0.0, 0.003, stages, "rest", "m", "1", 200, 1, None
+                )
+            )
+        exporter.close()
+    assert len(received.bodies) == 1
+    assert exporter.sent == count
+    spans = received.spans
+    assert len(spans) == 3 * count  # the request's span and one per stage, none lost between parts
+    assert {span["traceId"] for span in spans} == {f"{trace_id:032x}" for trace_id in range(1, count + 1)}

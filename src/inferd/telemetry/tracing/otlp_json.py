@@ -22,7 +22,18 @@ STATUS_ERROR = 2
 
 
 def encode_requests(requests: Sequence[FinishedRequest], service_name: str) -> bytes:
-    spans = ",".join(_request_spans(r) for r in requests)
+    """One ``ExportTraceServiceRequest`` holding every span of ``requests``."""
+    return encode_document([encode_spans(requests)], service_name)
+
+
+def encode_spans(requests: Sequence[FinishedRequest]) -> str:
+    """The spans of ``requests``, comma-separated: a part of a document's ``spans`` list."""
+    return ",".join(map(_request_spans, requests))
+
+
+def encode_document(span_parts: Sequence[str], service_name: str) -> bytes:
+    """The ``ExportTraceServiceRequest`` of the non-empty ``span_parts`` (each from :func:`encode_spans`)."""
+    spans = ",".join(part for part in span_parts if part)
     resource = _string_attribute("service.name", service_name)
     return (
         f'{{"resourceSpans":[{{"resource":{{"attributes":[{resource}]}},'
@@ -47,7 +58,7 @@ def _request_spans(request: FinishedRequest) -> str:
     for stage, started, ended in request.timeline:
         spans.append(
             f'{{"traceId":"{trace}","spanId":"{getrandbits(64) or 1:016x}","parentSpanId":"{own}",'
-            f'"name":{orjson.dumps(stage).decode()},"kind":{SPAN_KIND_INTERNAL},'
+            f'"name":{_json_string(stage)},"kind":{SPAN_KIND_INTERNAL},'
             f'"startTimeUnixNano":"{request.ns(started)}","endTimeUnixNano":"{request.ns(ended)}"}}'
         )
     return ",".join(spans)
@@ -65,6 +76,12 @@ def _fixed_attributes(protocol: str, model: str, version: str, code: int, error_
     if error_type is not None:
         parts.append(_string_attribute("error.type", error_type))
     return ",".join(parts) + ","
+
+
+@functools.lru_cache(maxsize=256)
+def _json_string(value: str) -> str:
+    """``value`` as a JSON string; for stage names, a handful of values encoded for every traced request."""
+    return orjson.dumps(value).decode()
 
 
 def _string_attribute(key: str, value: str) -> str:

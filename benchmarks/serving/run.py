@@ -183,7 +183,7 @@ def _start_inferd(
             "inferd REST --workers 2",
             two_workers,
             f"http://127.0.0.1:{two_workers_port}{path}",
-            (16, 64),
+            CONCURRENCIES,
         ),
     ]
     grpc = [

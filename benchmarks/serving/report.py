@@ -30,7 +30,13 @@ class Ratio:
 def ratios(cells: Sequence[Measurement], soak: SoakResult | None) -> list[Ratio]:
     """Every ratio whose cells were measured in this run: the targets first, then figures to read."""
     found = []
-    for key, name in (("inferd-rest", "inferd REST"), ("inferd-rest-2w", "inferd REST --workers 2")):
+    configurations = (
+        ("inferd-rest", "inferd REST"),
+        ("inferd-rest-2w", "inferd REST --workers 2"),
+        ("inferd-rest-pinned", "inferd REST --cpu-affinity"),
+        ("inferd-rest-2w-pinned", "inferd REST --workers 2 --cpu-affinity"),
+    )
+    for key, name in configurations:
         found += _server_targets(cells, key, name)
     if soak is not None:
         found.append(_target("soak RSS growth, first to last sample", soak.growth_percent, "%", "<", 5))

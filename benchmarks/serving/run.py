@@ -45,6 +45,7 @@ TABLE_ORDER = (
     "bare-rsgi",
     "inferd-rest-c",
     "inferd-rest-unbatched",
+    "inferd-rest-pinned",
     "inferd-rest-2w",
     "inferd-grpc",
     "mlserver-rest-c",
@@ -129,7 +130,8 @@ def _run(
 def _start_inferd(
     servers: contextlib.ExitStack, work: Path, served: tuple[str, ...]
 ) -> tuple[list[HttpTarget], list[GrpcTarget]]:
-    """inferd with its defaults, with ``--no-batching``, and with ``--workers 2``, serving ``served``."""
+    """inferd with its defaults, ``--no-batching``, ``--workers 2`` and ``--cpu-affinity`` (alone and with
+    two workers), serving ``served``."""
     http_port, grpc_port = _free_port(), _free_port()
     batched = servers.enter_context(
         inferd_group(
@@ -154,18 +156,29 @@ def _start_inferd(
         )
     )
     unbatched.start(f"http://127.0.0.1:{unbatched_port}/v2/health/ready")
-    two_workers_port = _free_port()
-    two_workers = servers.enter_context(
-        inferd_group(
-            "inferd --workers 2",
-            work / "home",
-            work / "inferd-2-workers.log",
-            http_port=two_workers_port,
-            grpc_port=_free_port(),
-            extra=("--workers", "2", *served),
+    extra_configurations = {
+        "inferd-rest-2w": ("inferd REST --workers 2", ("--workers", "2")),
+        "inferd-rest-pinned": ("inferd REST --cpu-affinity", ("--cpu-affinity",)),
+        "inferd-rest-2w-pinned": (
+            "inferd REST --workers 2 --cpu-affinity",
+            ("--workers", "2", "--cpu-affinity"),
+        ),
+    }
+    extra_targets = []
+    for key, (label, flags) in extra_configurations.items():
+        port = _free_port()
+        group = servers.enter_context(
+            inferd_group(
+                label,
+                work / "home",
+                work / f"{key}.log",
+                http_port=port,
+                grpc_port=_free_port(),
+                extra=(*flags, *served),
+            )
         )
-    )
-    two_workers.start(f"http://127.0.0.1:{two_workers_port}/v2/health/ready")
+        group.start(f"http://127.0.0.1:{port}/v2/health/ready")
+        extra_targets.append((key, label, group, port))
     path = f"/v2/models/{REFERENCE_MODEL}/infer"
     http = [
         HttpTarget(
@@ -178,12 +191,9 @@ def _start_inferd(
             f"http://127.0.0.1:{unbatched_port}{path}",
             (64,),
         ),
-        HttpTarget(
-            "inferd-rest-2w",
-            "inferd REST --workers 2",
-            two_workers,
-            f"http://127.0.0.1:{two_workers_port}{path}",
-            CONCURRENCIES,
+        *(
+            HttpTarget(key, label, group, f"http://127.0.0.1:{port}{path}", CONCURRENCIES)
+            for key, label, group, port in extra_targets
         ),
     ]
     grpc = [

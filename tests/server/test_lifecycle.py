@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -186,6 +187,46 @@ def test_sigterm_finishes_requests_in_flight_and_exits_zero(tmp_path: Path) -> N
     assert code == 0
     with pytest.raises(OSError, match="refused"):
         http(f"{server.url}/v2/health/live", timeout_s=2)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin workers apart")
+def test_with_cpu_affinity_each_worker_runs_its_loop_and_model_on_a_cpu_of_its_own(clf_home: Path) -> None:
+    server = start_server(clf_home, "--workers", "2", "--cpu-affinity")
+    try:
+        server.wait_for_workers(2)
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: http_json(f"{server.url}/v2/models/clf/infer", ROW), range(32)))
+        assert all(status == 200 for status, _ in results)
+        workers = _children(server.process.pid)
+        assert len(workers) == 2
+        loop_cpus = [_allowed_cpus(pid, pid) for pid in workers]  # a process's main thread has its pid
+        assert all(cpus.isdigit() for cpus in loop_cpus), loop_cpus  # one CPU each, not a list or range
+        assert loop_cpus[0] != loop_cpus[1]
+        for pid, cpus in zip(workers, loop_cpus, strict=True):
+            threads = [_allowed_cpus(pid, int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()]
+            # The model thread runs beside its loop; granian's I/O threads keep every CPU.
+            assert threads.count(cpus) >= 2, threads
+            assert any(not t.isdigit() for t in threads), threads
+    finally:
+        assert server.stop() == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _allowed_cpus(pid: int, tid: int) -> str:
+    status = Path(f"/proc/{pid}/task/{tid}/status").read_text()
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
 
 
 def test_two_workers_share_the_ports(clf_home: Path) -> None:

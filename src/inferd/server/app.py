@@ -20,6 +20,7 @@ import inferd
 from inferd.errors import PayloadTooLargeError
 from inferd.registry import Registry
 from inferd.server import grpc_service
+from inferd.server.affinity import pin_this_thread
 from inferd.server.heap import settle_heap
 from inferd.server.inference_service import InferenceService
 from inferd.server.metrics_sampler import MetricsSampler
@@ -103,6 +104,10 @@ class InferdApp:
         assert self._manager is not None
         await self._manager.wait_ready()
         settle_heap(prediction_log=self._prediction_log is not None)
+        if self._configuration.server.cpu_affinity:
+            # Now, not at start: granian starts its I/O threads after ``__rsgi_init__``, from this
+            # thread, and they would inherit the CPU; the model threads start with the first batch.
+            pin_this_thread()
 
     async def close(self) -> None:
         if self._settling is not None and not self._settling.done():

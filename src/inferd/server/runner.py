@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from functools import partial
 
+from inferd.server.affinity import CLAIMS_ENV
 from inferd.server.settings import CONFIG_ENV, Configuration
 from inferd.server.startup_signals import SignalAwareApp, StartupSignals, StopNotice
 from inferd.telemetry.metrics import MULTIPROCESS_ENV
@@ -35,6 +36,10 @@ def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNo
     if server.workers > 1 and configuration.metrics.enabled and not os.environ.get(MULTIPROCESS_ENV):
         metrics_dir = tempfile.mkdtemp(prefix="inferd-metrics-")
         os.environ[MULTIPROCESS_ENV] = metrics_dir
+    claims_dir = None
+    if server.cpu_affinity:  # where the workers claim their CPUs, one each (see inferd.server.affinity)
+        claims_dir = tempfile.mkdtemp(prefix="inferd-cpus-")
+        os.environ[CLAIMS_ENV] = claims_dir
     try:
         granian = Granian(
             "inferd.server.app:create_app",
@@ -54,8 +59,9 @@ def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNo
         # still starting hears of it. granian's hint wants a callable app; an RSGI object is one too.
         granian.serve(target_loader=partial(_load_app, notice), wrap_loader=False)  # type: ignore[arg-type]
     finally:
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+        for folder in (metrics_dir, claims_dir):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _load_app(notice: StopNotice) -> SignalAwareApp:

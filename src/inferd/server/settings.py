@@ -28,7 +28,11 @@ PII_KEY_ENV = "PREDICTION_LOG_PII_KEY"  # INFERD_PREDICTION_LOG_PII_KEY
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """Where and how the server listens. ``grpc_port`` 0 turns gRPC off."""
+    """Where and how the server listens. ``grpc_port`` 0 turns gRPC off.
+
+    ``cpu_affinity`` pins each worker's event loop and model threads to one CPU of its own
+    (see :mod:`inferd.server.affinity`).
+    """
 
     host: str = "127.0.0.1"
     http_port: int = 8080
@@ -36,6 +40,7 @@ class ServerSettings:
     workers: int = 1
     max_body_bytes: int = 64 * 1024 * 1024
     shutdown_timeout_s: float = 30.0
+    cpu_affinity: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ def claim_cpu(claims: Path | None, allowed: set[int] | None = None) -> int | Non
 
 def pin_this_thread() -> int | None:
     """Pin the calling thread (and the threads it starts from now on) to this worker's CPU."""
+    if not hasattr(os, "sched_setaffinity"):  # Linux only (not macOS, not Windows)
+        log.warning("cpu affinity: this platform cannot pin threads to a CPU; --cpu-affinity is ignored")
+        return None
     folder = os.environ.get(CLAIMS_ENV)
     cpu = claim_cpu(Path(folder) if folder else None)
     if cpu is None:

@@ -39,8 +39,10 @@ def ratios(cells: Sequence[Measurement], soak: SoakResult | None) -> list[Ratio]
     for key, name in configurations:
         found += _server_targets(cells, key, name)
     if soak is not None:
-        found.append(_target("soak RSS growth, first to last sample", soak.growth_percent, "%", "<", 5))
-        found.append(_target("soak RSS max", soak.max_rss_mb, "MB", "<", 250))
+        found.append(
+            _target(f"soak of {soak.server}: RSS growth, first to last", soak.growth_percent, "%", "<", 5)
+        )
+        found.append(_target(f"soak of {soak.server}: RSS max", soak.max_rss_mb, "MB", "<", 250))
     return found + _figures({m.key: m for m in cells}.get)
 
 
@@ -105,8 +107,8 @@ def print_report(cells: Sequence[Measurement], found: Sequence[Ratio], soak: Soa
         )
     if soak is not None:
         print(
-            f"\nsoak: {soak.duration_s:.0f} s offered {soak.target_rate_per_s:.0f} req/s, got "
-            f"{soak.achieved_rate_per_s:.0f}; RSS first {soak.first_rss_mb:.0f} MB, "
+            f"\nsoak of {soak.server}: {soak.duration_s:.0f} s offered {soak.target_rate_per_s:.0f} req/s, "
+            f"got {soak.achieved_rate_per_s:.0f}; RSS first {soak.first_rss_mb:.0f} MB, "
             f"last {soak.last_rss_mb:.0f} MB, "
             f"max {soak.max_rss_mb:.0f} MB ({soak.growth_percent:+.1f}%); p99 {soak.p99_ms:.2f} ms, "
             f"errors {soak.errors}"

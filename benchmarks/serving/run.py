@@ -1,7 +1,7 @@
 """Serving benchmark: the raw model call, inferd over REST and gRPC, and MLServer, in one run.
 
 Run: .venv/bin/python benchmarks/serving/run.py [--peers] [--duration-s 15] [--quick]
-                                                [--repeats 1] [--soak-s 0]
+                                                [--repeats 1] [--soak-s 0] [--soak-server inferd-rest]
 
 See README.md beside this file for what each step measures and the targets.
 Every server runs in its own process group on loopback ports and is stopped at
@@ -69,6 +69,12 @@ def parse_args() -> argparse.Namespace:
         help="inferd serves every demo model (default: only tabular-gbm, as the peers)",
     )
     parser.add_argument("--soak-s", type=float, default=0.0, help="memory soak at 80%% of the c=64 peak")
+    parser.add_argument(
+        "--soak-server",
+        default="inferd-rest",
+        choices=("inferd-rest", "inferd-rest-pinned", "inferd-rest-2w", "inferd-rest-2w-pinned"),
+        help="which inferd configuration the soak runs against",
+    )
     return parser.parse_args()
 
 
@@ -123,7 +129,9 @@ def _run(
         cells += run_http_rounds(http, body_file, settings)
         _step(f"gRPC load, {settings.duration_s:.0f} s per run")
         cells += run_grpc_rounds(grpc, row, settings)
-        soak = _soak(http[0], body_file, cells, args.soak_s) if args.soak_s > 0 else None
+        soak = None
+        if args.soak_s > 0:
+            soak = _soak(next(t for t in http if t.key == args.soak_server), body_file, cells, args.soak_s)
     return sorted(cells, key=_table_position), soak
 
 
@@ -255,7 +263,10 @@ def _start_mlserver(
 def _soak(target: HttpTarget, body_file: Path, cells: list[Measurement], duration_s: float) -> SoakResult:
     peak = next(m.requests_per_s for m in cells if m.key == f"{target.key}-c64")
     rate = SOAK_SHARE_OF_PEAK * peak
-    _step(f"memory soak: {duration_s:.0f} s at {rate:.0f} req/s (80% of the c=64 peak), RSS every 5 s")
+    _step(
+        f"memory soak of {target.label}: {duration_s:.0f} s at {rate:.0f} req/s "
+        "(80% of its c=64 peak), RSS every 5 s"
+    )
     return run_soak(target, body_file, rate_per_s=rate, duration_s=duration_s)
 
 

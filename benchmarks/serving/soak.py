@@ -23,6 +23,7 @@ CONNECTIONS = 64
 
 @dataclass(frozen=True)
 class SoakResult:
+    server: str
     target_rate_per_s: float
     achieved_rate_per_s: float
     duration_s: float
@@ -56,6 +57,7 @@ def run_soak(target: HttpTarget, body_file: Path, *, rate_per_s: float, duration
             target.group.check_running("the soak")
     samples_mb = tuple(b / 2**20 for _, b in rss.samples)
     return SoakResult(
+        server=target.label,
         target_rate_per_s=rate_per_s,
         achieved_rate_per_s=result.requests_per_s,
         duration_s=duration_s,

@@ -202,11 +202,14 @@ def test_with_cpu_affinity_each_worker_runs_its_loop_and_model_on_a_cpu_of_its_o
         loop_cpus = [_allowed_cpus(pid, pid) for pid in workers]  # a process's main thread has its pid
         assert all(cpus.isdigit() for cpus in loop_cpus), loop_cpus  # one CPU each, not a list or range
         assert loop_cpus[0] != loop_cpus[1]
+        beside_the_loop = 0
         for pid, cpus in zip(workers, loop_cpus, strict=True):
             threads = [_allowed_cpus(pid, int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()]
-            # The model thread runs beside its loop; granian's I/O threads keep every CPU.
-            assert threads.count(cpus) >= 2, threads
-            assert any(not t.isdigit() for t in threads), threads
+            assert any(not t.isdigit() for t in threads), threads  # granian's I/O threads keep every CPU
+            beside_the_loop += threads.count(cpus) - 1
+        # The model thread of a worker that served a batch runs on its loop's CPU (which worker
+        # accepted the requests is up to the kernel, so at least one did).
+        assert beside_the_loop >= 1
     finally:
         assert server.stop() == 0
 

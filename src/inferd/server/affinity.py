@@ -15,9 +15,10 @@ take much longer than the request handling around them gets slower. Off by defau
 
 Each worker claims one CPU of those it may run on (``os.sched_getaffinity``) by
 creating a file named after it in a folder the workers share (the supervisor makes
-it); with more workers than CPUs, the rest wrap around. Only the calling thread is
-pinned, and the threads it starts afterwards inherit it (model threads, telemetry
-writers): granian's own I/O threads, started earlier, keep every CPU.
+it); with more workers than CPUs, the rest wrap around. The worker pins its event loop
+thread once its models are loaded, and the threads that thread starts afterwards inherit
+it (the model threads, started with the first batch). Threads started before keep every
+CPU: granian's I/O threads, gRPC's, and the telemetry writers.
 """
 
 from __future__ import annotations

@@ -21,11 +21,6 @@ SPAN_KIND_SERVER = 2
 STATUS_ERROR = 2
 
 
-def encode_requests(requests: Sequence[FinishedRequest], service_name: str) -> bytes:
-    """One ``ExportTraceServiceRequest`` holding every span of ``requests``."""
-    return encode_document([encode_spans(requests)], service_name)
-
-
 def encode_spans(requests: Sequence[FinishedRequest]) -> str:
     """The spans of ``requests``, comma-separated: a part of a document's ``spans`` list."""
     return ",".join(map(_request_spans, requests))
@@ -80,12 +75,12 @@ def _fixed_attributes(protocol: str, model: str, version: str, code: int, error_
 
 @functools.lru_cache(maxsize=256)
 def _json_string(value: str) -> str:
-    """``value`` as a JSON string; for stage names, a handful of values encoded for every traced request."""
+    """``value`` as a JSON string; stage names and attribute values are a handful, encoded over and over."""
     return orjson.dumps(value).decode()
 
 
 def _string_attribute(key: str, value: str) -> str:
-    return f'{{"key":"{key}","value":{{"stringValue":{orjson.dumps(value).decode()}}}}}'
+    return f'{{"key":"{key}","value":{{"stringValue":{_json_string(value)}}}}}'
 
 
 def _int_attribute(key: str, value: int) -> str:

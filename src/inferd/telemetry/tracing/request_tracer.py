@@ -19,7 +19,7 @@ from inferd.telemetry.tracing.finished_request import FinishedRequest
 from inferd.telemetry.tracing.otlp_exporter import OtlpJsonExporter
 from inferd.telemetry.tracing.settings import TracingSettings
 from inferd.telemetry.tracing.timeline import STAGE_TIMELINE, StageTimeline
-from inferd.telemetry.tracing.traceparent import parse_traceparent
+from inferd.telemetry.tracing.traceparent import format_traceparent, parse_traceparent
 
 HeaderLookup = Callable[[str], str | None]
 DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces"
@@ -73,7 +73,6 @@ class RequestSpan:
     ) -> None:
         self._exporter = exporter
         self._trace_id, self._parent_span_id, self._span_id = trace_id, parent_span_id, span_id
-        self._trace_hex: str | None = None
         self._protocol, self._model = protocol, model
         self._start_ns = time.time_ns()
         self._start_perf_s = time.perf_counter()
@@ -82,15 +81,12 @@ class RequestSpan:
 
     @property
     def trace_id(self) -> str:
-        """The trace id in hex, as logs, the prediction log and ``traceresponse`` carry it (made once)."""
-        if self._trace_hex is None:
-            self._trace_hex = f"{self._trace_id:032x}"
-        return self._trace_hex
+        return f"{self._trace_id:032x}"
 
     @property
     def trace_response(self) -> str:
         """The ``traceresponse`` header: this request's span, for the caller to link to."""
-        return f"00-{self.trace_id}-{self._span_id:016x}-01"
+        return format_traceparent(self._trace_id, self._span_id)
 
     def finish(self, *, version: str, code: int, rows: int, error: BaseException | None = None) -> None:
         STAGE_TIMELINE.reset(self._token)

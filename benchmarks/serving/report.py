@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import operator
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,16 +27,15 @@ class Ratio:
     is_met: bool | None
 
 
-def ratios(cells: Sequence[Measurement], soak: SoakResult | None) -> list[Ratio]:
-    """Every ratio whose cells were measured in this run: the targets first, then figures to read."""
+def ratios(
+    cells: Sequence[Measurement], soak: SoakResult | None, configurations: Mapping[str, str]
+) -> list[Ratio]:
+    """Every ratio whose cells were measured in this run: the targets first, then figures to read.
+
+    ``configurations`` names the inferd configurations to check against every target: key -> label.
+    """
     found = []
-    configurations = (
-        ("inferd-rest", "inferd REST"),
-        ("inferd-rest-2w", "inferd REST --workers 2"),
-        ("inferd-rest-pinned", "inferd REST --cpu-affinity"),
-        ("inferd-rest-2w-pinned", "inferd REST --workers 2 --cpu-affinity"),
-    )
-    for key, name in configurations:
+    for key, name in configurations.items():
         found += _server_targets(cells, key, name)
     if soak is not None:
         found.append(

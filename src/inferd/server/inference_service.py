@@ -91,8 +91,9 @@ class InferenceService:
             request = decode()
             deadline = deadline_for(self.manager.settings, request, client_timeout_s)
             handle, result = await self.manager.infer(name, version, request.inputs, deadline=deadline)
+            served_version = handle.version  # a property: read once (the handle serves ``name``)
             logged_id = prediction_id if self.prediction_log is not None else None
-            response = build_response(name, handle.version, request, result, logged_id)
+            response = build_response(name, served_version, request, result, logged_id)
         except asyncio.CancelledError as exc:
             # The client went away (or its gRPC deadline passed first): nginx's 499, the client's doing.
             self._failed(protocol, name, _CLIENT_CLOSED, started, span, exc)
@@ -108,13 +109,13 @@ class InferenceService:
         rows = len(next(iter(outputs.values()))) if outputs else 0
         self.rows_served += rows
         elapsed_s = time.perf_counter() - started
-        version_label = str(handle.version)
+        version_label = str(served_version)
         if self.metrics is not None:
             self.metrics.observe_request(name, version_label, protocol, 200, elapsed_s)
         if span is not None:
             span.finish(version=version_label, code=200, rows=rows)
         if self.prediction_log is not None and prediction_id is not None:
-            self._log_prediction(prediction_id, handle, result, elapsed_s, span)
+            self._log_prediction(prediction_id, name, served_version, handle, result, elapsed_s, span)
         if self._access:
             self._access_line(protocol, name, version_label, 200, elapsed_s, prediction_id, span)
         return Answer(response, logged_id, span.trace_response if span is not None else None)
@@ -144,6 +145,8 @@ class InferenceService:
     def _log_prediction(
         self,
         prediction_id: str,
+        name: str,
+        version: int,
         handle: ServedModel,
         result: InferenceResult,
         elapsed_s: float,
@@ -156,8 +159,8 @@ class InferenceService:
             (
                 prediction_id,
                 time.time() - elapsed_s,
-                handle.name,
-                handle.version,
+                name,
+                version,
                 result.inputs or {},
                 result.outputs,
                 elapsed_s,

@@ -238,3 +238,36 @@ def test_values_unique_to_a_request_are_not_dictionary_encoded_and_the_others_ar
         assert not any("DICTIONARY" in encoding for encoding in encodings[unique]), unique
     for repeated in ("input__plan", "output__label"):
         assert any("DICTIONARY" in encoding for encoding in encodings[repeated]), repeated
+
+
+def test_arrays_are_written_as_given_whatever_their_memory_layout(tmp_path: Path) -> None:
+    grid = np.arange(40, dtype=np.float32).reshape(10, 4)
+    views = [grid[0:1, ::2], grid[1:2, 1::2], np.asfortranarray(grid[2:5, :2]), grid[5:5, :2]]
+    records = [
+        PredictionRecord(f"id-{i}", NOON_2024_03_01, "m", 1, {"x": x}, {"y": np.arange(len(x))}, 0.1, None)
+        for i, x in enumerate(views)
+    ]
+    sink = ParquetSink(tmp_path)
+    sink.write(records)
+    sink.close()
+    rows = read_duckdb(tmp_path, "SELECT prediction_id, input__x, output__y FROM predictions ORDER BY ALL")
+    assert rows == [
+        ("id-0", [0.0, 2.0], 0),
+        ("id-1", [5.0, 7.0], 0),
+        ("id-2", [8.0, 9.0], 0),
+        ("id-2", [12.0, 13.0], 1),
+        ("id-2", [16.0, 17.0], 2),
+    ]
+
+
+def test_flat_columns_carry_statistics_that_let_readers_skip_row_groups(tmp_path: Path) -> None:
+    sink = ParquetSink(tmp_path)
+    sink.write([make_record(rows=4) for _ in range(10)])
+    sink.close()
+    (path,) = parquet_files(tmp_path)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    for flat in ("time", "latency_s", "input__age", "input__visits", "output__label"):
+        assert columns[flat].is_stats_set, flat
+        assert columns[flat].statistics.has_min_max, flat
+    assert columns["input__age"].statistics.max == 33.5

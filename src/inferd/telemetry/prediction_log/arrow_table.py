@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from inferd.telemetry.prediction_log.checked_records import row_counts, shared_columns
+from inferd.telemetry.prediction_log.checked_records import RecordFields, row_counts, shared_columns
 from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 INPUT_PREFIX = "input__"
@@ -33,9 +32,6 @@ OUTPUT_PREFIX = "output__"
 TIME_TYPE = pa.timestamp("us", tz="UTC")
 _PREFIXES = (INPUT_PREFIX, OUTPUT_PREFIX)
 _METADATA_NAMES = ("prediction_id", "row", "time", "latency_s", "trace_id", "degraded")
-_ID, _TIME, _LATENCY, _TRACE, _DEGRADED = map(
-    attrgetter, ("prediction_id", "time_s", "latency_s", "trace_id", "degraded")
-)
 
 
 def column_signature(record: PredictionRecord) -> Hashable:
@@ -69,13 +65,13 @@ def _shared_columns_table(records: Sequence[PredictionRecord]) -> pa.Table | Non
     gathered = (shared.columns.inputs, shared.columns.outputs)
     try:
         columns = {
-            prefix + name: np.concatenate(arrays, casting="no")
+            prefix + name: column.concatenated()
             for prefix, side in zip(_PREFIXES, gathered, strict=True)
-            for name, arrays in side.items()
+            for name, column in side.items()
         }
     except (TypeError, ValueError):  # a dtype (TypeError) or a row shape (ValueError) differs
         return None
-    return _table(shared, shared.row_counts, columns)
+    return _table(shared.columns.fields, shared.row_counts, columns)
 
 
 def _signature_table(records: list[PredictionRecord]) -> pa.Table:
@@ -87,12 +83,12 @@ def _signature_table(records: list[PredictionRecord]) -> pa.Table:
         for prefix, batches in zip(_PREFIXES, sides, strict=True)
         for name in batches[0]
     }
-    return _table(records, counts, columns)
+    return _table(RecordFields.of(records), counts, columns)
 
 
-def _table(records: Sequence[PredictionRecord], counts: list[int], columns: Columns) -> pa.Table:
-    """The table: each record's metadata over each of its ``counts`` rows, then ``columns``."""
-    metadata = _metadata(records)
+def _table(fields: RecordFields, counts: list[int], columns: Columns) -> pa.Table:
+    """The table: each record's ``fields`` over each of its ``counts`` rows, then ``columns``."""
+    metadata = _metadata(fields)
     if counts.count(1) == len(counts):  # one row a request, the usual case: nothing to repeat
         row = pa.array(np.zeros(len(counts), dtype=np.int32))
     else:
@@ -105,16 +101,20 @@ def _table(records: Sequence[PredictionRecord], counts: list[int], columns: Colu
     return pa.Table.from_arrays(arrays, names=[*_METADATA_NAMES, *columns])
 
 
-def _metadata(records: Sequence[PredictionRecord]) -> list[pa.Array]:
-    """One value a request: id, time, latency, trace id and degraded, each read by one C-level pass."""
-    count = len(records)
-    times_s = np.fromiter(map(_TIME, records), dtype=np.float64, count=count)
+def _metadata(fields: RecordFields) -> list[pa.Array]:
+    """One value a request: id, time, latency, trace id and degraded."""
+    count = len(fields.prediction_ids)
+    no_trace, not_degraded = fields.trace_ids.count(None), fields.degraded.count(False)  # the usual case
     return [
-        pa.array(list(map(_ID, records)), pa.string()),
-        pa.array(np.round(times_s * 1e6).astype(np.int64)).view(TIME_TYPE),  # a view: no conversion
-        pa.array(np.fromiter(map(_LATENCY, records), dtype=np.float64, count=count)),
-        pa.array(list(map(_TRACE, records)), pa.string()),
-        pa.array(np.fromiter(map(_DEGRADED, records), dtype=bool, count=count)),
+        pa.array(fields.prediction_ids, pa.string()),
+        pa.array(np.round(fields.times_s * 1e6).astype(np.int64)).view(TIME_TYPE),  # a view: no conversion
+        pa.array(np.fromiter(fields.latencies_s, dtype=np.float64, count=count)),
+        pa.nulls(count, pa.string()) if no_trace == count else pa.array(fields.trace_ids, pa.string()),
+        pa.array(
+            np.zeros(count, dtype=bool)
+            if not_degraded == count
+            else np.fromiter(fields.degraded, dtype=bool, count=count)
+        ),
     ]
 
 

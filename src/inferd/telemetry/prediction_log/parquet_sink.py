@@ -23,7 +23,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from inferd.telemetry.prediction_log.arrow_table import records_to_tables
+from inferd.telemetry.prediction_log.checked_records import CheckedRecords, RecordFields
 from inferd.telemetry.prediction_log.record import PredictionRecord
 
 ROW_GROUP_ROWS = 65_536
@@ -42,7 +42,6 @@ UNIQUE_COLUMNS = frozenset({"prediction_id", "time", "latency_s", "trace_id"})
 _SECONDS_PER_DAY = 86_400
 
 PartitionKey = tuple[str, int, str]  # model, version, UTC date
-_MODEL, _VERSION, _TIME = attrgetter("model"), attrgetter("version"), attrgetter("time_s")
 
 
 @dataclass
@@ -172,22 +171,35 @@ def _write_pending(part: _PartFile) -> None:
     if not part.pending_rows:
         return
     if part.writer is None:
-        dictionary = [name for name in part.schema.names if name not in UNIQUE_COLUMNS]
-        part.writer = pq.ParquetWriter(
-            part.temporary, part.schema, compression=COMPRESSION, use_dictionary=dictionary
-        )
-    part.writer.write_table(pa.concat_tables(part.pending), row_group_size=max(part.pending_rows, 1))
+        part.writer = _parquet_writer(part.temporary, part.schema)
+    # One chunk a column: written as the writer's hundreds of small tables, each cost its own pass (-3%).
+    table = pa.concat_tables(part.pending).combine_chunks()  # both let go of the GIL
+    part.writer.write_table(table, row_group_size=max(part.pending_rows, 1))
     part.rows += part.pending_rows
     part.pending.clear()
     part.pending_rows = 0
+
+
+def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A zstd writer; dictionaries and statistics only for the columns that gain from them.
+
+    An array column (``fixed_size_list``) gets no statistics: no reader skips row groups by
+    the bounds of a list's elements, and computing them cost 5% of the write (30 floats a row).
+    """
+    dictionary = [name for name in schema.names if name not in UNIQUE_COLUMNS]
+    statistics = [field.name for field in schema if not pa.types.is_fixed_size_list(field.type)]
+    return pq.ParquetWriter(
+        path, schema, compression=COMPRESSION, use_dictionary=dictionary, write_statistics=statistics
+    )
 
 
 def _partitions(records: Sequence[PredictionRecord]) -> dict[PartitionKey, Sequence[PredictionRecord]]:
     """``records`` by model, version and UTC date; the usual batch (one version, one day) without a loop."""
     if not records:
         return {}
-    models, versions = list(map(_MODEL, records)), list(map(_VERSION, records))
-    days = np.floor_divide(np.fromiter(map(_TIME, records), np.float64, len(records)), _SECONDS_PER_DAY)
+    fields = _fields(records)
+    models, versions = fields.models, fields.versions
+    days = np.floor_divide(fields.times_s, _SECONDS_PER_DAY)
     model, version, day = models[0], versions[0], int(days[0])
     if models.count(model) == versions.count(version) == len(records) and (days == day).all():
         return {(model, version, _utc_date(day)): records}  # as it came: the writer's gathered columns too
@@ -196,6 +208,13 @@ def _partitions(records: Sequence[PredictionRecord]) -> dict[PartitionKey, Seque
     for record, key in zip(records, keys, strict=True):
         groups[key].append(record)
     return {(model, version, _utc_date(day)): group for (model, version, day), group in groups.items()}
+
+
+def _fields(records: Sequence[PredictionRecord]) -> RecordFields:
+    """The fields of ``records``, as the writer gathered them or else read now."""
+    if isinstance(records, CheckedRecords) and records.columns is not None:
+        return records.columns.fields
+    return RecordFields.of(records)
 
 
 def _utc_date(day: int) -> str:

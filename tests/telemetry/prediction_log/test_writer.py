@@ -12,6 +12,7 @@ from inferd.telemetry.prediction_log import (
     PredictionLogSettings,
     PredictionRecord,
     open_prediction_log,
+    writer,
 )
 from inferd.testing import gil_probe
 from inferd.testing.gil_probe import gil_waits
@@ -65,24 +66,29 @@ def test_a_writer_far_behind_takes_bigger_chunks_rather_than_more_of_them() -> N
 
 
 @pytest.mark.skipif(not gil_probe.is_supported(), reason="needs Linux's per-thread scheduler statistics")
-def test_while_a_big_drain_is_written_another_thread_never_waits_long_for_the_gil(tmp_path: Path) -> None:
-    """A busy thread (the event loop, say) waits one chunk at most (~1.5 ms here), not switch intervals.
+def test_while_a_big_drain_is_written_another_thread_never_waits_long_for_the_gil(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy thread (the event loop, say) waits one chunk at most, not the whole drain.
 
     The wait is the probe's wall time less its CPU time and its time queued for a CPU, so
     that a loaded machine delaying the probe does not count; it can still delay the writer
-    while that holds the GIL, hence the best of three drains. Written in one go, a drain
-    of 20k requests keeps the probe waiting 6-10 ms in each of them.
+    while that holds the GIL, hence the best of three drains. The bound is a share of the
+    wait when the same drain is written in one go, measured in the same run, because both
+    scale with the machine: one go kept the probe waiting 6-10 ms on one machine and
+    17-22 ms on a slower one, whose chunks held it 2-6 ms (a fixed 4 ms failed there).
     """
     warm_up = open_prediction_log(PredictionLogSettings(sink=str(tmp_path / "w"), pii_mode="drop"), tmp_path)
     assert warm_up is not None
     warm_up.submit(make_record())
     warm_up.close()  # pyarrow's first conversion imports pandas: not the writer's doing
-    records = [make_record(rows=1) for _ in range(1000)]
-    for attempt in range(3):
-        longest_s = longest_gil_wait_s(records * 20, tmp_path / str(attempt))
-        if longest_s < 0.004:
-            break
-    assert longest_s < 0.004
+    records = [make_record(rows=1) for _ in range(1000)] * 20
+    with monkeypatch.context() as one_go:
+        one_go.setattr(writer, "CHUNK_RECORDS", len(records))
+        one_go.setattr(writer, "CHUNK_ROWS", len(records))
+        one_go_s = longest_gil_wait_s(records, tmp_path / "one-go")
+    longest_s = min(longest_gil_wait_s(records, tmp_path / str(attempt)) for attempt in range(3))
+    assert longest_s < 0.4 * one_go_s
 
 
 def longest_gil_wait_s(records: list[PredictionRecord], folder: Path) -> float:

@@ -14,17 +14,22 @@ a short wait after them in which the prediction log's writer and the span
 exporter take what they were given. Two runs of one configuration agree within
 about 1% (2,000 requests: 591.1M and 593.1M instructions).
 
+valgrind runs the program about 50 times slower, so what runs on a timer (the
+metrics sampler and publisher, the writer's and exporter's wake-ups, every second)
+would weigh 50 times what it does in a live server. So the same stretch of time is
+counted again with no requests, and those instructions are taken off, thread by
+thread: what is left is the requests' own work.
+
 Printed per request: the serving thread's instructions (the event loop: what
 throughput depends on first), the other threads' (the batcher's model thread, the
 log's writer, the span exporter), and the model calls, which must match across
 configurations for the counts to compare (under valgrind every batch is full).
 
 What it cannot say: instructions are not time (cache misses, GIL waits and
-contention for the two cores are not in them), and valgrind runs the program about
-50 times slower, so work done on a timer or per drain (the writer's and exporter's
-fixed cost a batch, a prediction id's millisecond head) is spread over fewer
-requests than in a live server: the other threads' counts are upper bounds. The
-registry watcher is switched off, as its polls would be counted the same way.
+contention for the two cores are not in them), and work done once per drain or
+per millisecond (the writer's and exporter's fixed cost a batch, a prediction id's
+millisecond head) is still spread over fewer requests than in a live server: the
+other threads' counts are upper bounds. The registry watcher is switched off.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import uvloop
@@ -79,8 +85,14 @@ async def _drive(configuration: Configuration, body: bytes, requests: int) -> No
         await asyncio.sleep(SETTLE_S)
         calls_before = await _model_calls(app)
         _callgrind("--instr=on")
+        started = time.monotonic()
         await _requests(app, body, requests)
         await asyncio.sleep(SETTLE_S)
+        window_s = time.monotonic() - started
+        _callgrind("--dump=loaded")
+        # The same time again without requests: what the timers cost (see the module docstring).
+        await asyncio.sleep(window_s)
+        _callgrind("--dump=idle")
         _callgrind("--instr=off")
         print(f"model calls: {await _model_calls(app) - calls_before}", flush=True)
     finally:
@@ -148,9 +160,12 @@ def count(name: str, requests: int, otlp: str, folder: Path) -> Counts:
         raise RuntimeError(f"{name}: the callgrind run failed:\n{done.stderr[-3000:]}")
     reported = next(line for line in done.stdout.splitlines() if line.startswith("model calls:"))
     calls = int(reported.split()[-1])
-    totals = {_thread(path): _totals(path) for path in folder.glob(out.name + "-*")}
-    serving = totals.pop(1)  # valgrind's thread 1: the process's main thread, which runs the event loop
-    return Counts(serving / requests, sum(totals.values()) / requests, calls)
+    # callgrind names the dumps <out>.<dump>-<thread>: 1 the loaded window, 2 the idle one.
+    loaded = {_thread(path): _totals(path) for path in folder.glob(out.name + ".1-*")}
+    idle = {_thread(path): _totals(path) for path in folder.glob(out.name + ".2-*")}
+    net = {thread: total - idle.get(thread, 0) for thread, total in loaded.items()}
+    serving = net.pop(1)  # valgrind's thread 1: the process's main thread, which runs the event loop
+    return Counts(serving / requests, sum(net.values()) / requests, calls)
 
 
 def _thread(path: Path) -> int:

@@ -12,14 +12,20 @@ from typing import NamedTuple
 
 from inferd.telemetry.tracing.timeline import StageTimeline
 
+#: The record as the request path queues it: a plain tuple of :class:`FinishedRequest`'s fields, in
+#: its order. Building the NamedTuple would cost three times the instructions (4.7k against 1.4k).
+FinishedFields = tuple[int, int, int, int, float, float, StageTimeline, str, str, str, int, int, str | None]
+
 
 class FinishedRequest(NamedTuple):
+    """The fields of a :data:`FinishedFields` record, named."""
+
     trace_id: int
     span_id: int
     parent_span_id: int  # 0: the request started the trace
     start_ns: int  # wall clock at the start, and the perf_counter() reading taken with it
     start_perf_s: float
-    end_perf_s: float
+    end_perf_s: float  # this and the timeline's times: perf_counter() readings
     timeline: StageTimeline
     protocol: str
     model: str
@@ -28,11 +34,7 @@ class FinishedRequest(NamedTuple):
     rows: int
     error_type: str | None
 
-    def ns(self, perf_s: float) -> int:
-        """A perf_counter() reading of this request as wall-clock nanoseconds."""
-        return self.start_ns + int((perf_s - self.start_perf_s) * 1e9)
 
-    @property
-    def is_error(self) -> bool:
-        """Our failure (5xx, or 429: we shed it), not the client's mistake."""
-        return self.code >= 500 or self.code == 429
+def is_error(code: int) -> bool:
+    """Our failure (5xx, or 429: we shed it), not the client's mistake."""
+    return code >= 500 or code == 429

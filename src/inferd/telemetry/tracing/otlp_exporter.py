@@ -21,7 +21,7 @@ import time
 import urllib.parse
 from collections import deque
 
-from inferd.telemetry.tracing.finished_request import FinishedRequest
+from inferd.telemetry.tracing.finished_request import FinishedFields
 from inferd.telemetry.tracing.otlp_json import encode_document, encode_spans
 
 log = logging.getLogger("inferd.telemetry")
@@ -52,7 +52,7 @@ class OtlpJsonExporter:
             raise ValueError(f"OTLP endpoint must be an http(s) URL, got {endpoint!r}")
         self._headers = {"content-type": "application/json", **(headers or {})}
         self._service_name = service_name
-        self._queue: deque[FinishedRequest] = deque()
+        self._queue: deque[FinishedFields] = deque()
         self._max_queued = max_queued_requests
         self._batch = batch_requests
         self._interval_s = interval_s
@@ -68,7 +68,7 @@ class OtlpJsonExporter:
         self._thread = threading.Thread(target=self._run, name="inferd-otlp-exporter", daemon=True)
         self._thread.start()
 
-    def add(self, request: FinishedRequest) -> None:
+    def add(self, request: FinishedFields) -> None:
         """Queue one traced request; never blocks (drops, counted, when the queue is full)."""
         queue = self._queue
         if len(queue) >= self._max_queued:
@@ -103,17 +103,17 @@ class OtlpJsonExporter:
             if stopping:
                 return
 
-    def _take(self) -> list[FinishedRequest]:
+    def _take(self) -> list[FinishedFields]:
         queue = self._queue
         return [queue.popleft() for _ in range(min(self._batch, len(queue)))]
 
-    def _send(self, requests: list[FinishedRequest]) -> None:
-        parts = []
+    def _send(self, requests: list[FinishedFields]) -> None:
+        spans: list[str] = []
         for start in range(0, len(requests), ENCODE_PART_REQUESTS):
             if start:
                 time.sleep(0)
-            parts.append(encode_spans(requests[start : start + ENCODE_PART_REQUESTS]))
-        body = encode_document(parts, self._service_name)
+            encode_spans(requests[start : start + ENCODE_PART_REQUESTS], spans)
+        body = encode_document(spans, self._service_name)
         status: int | str
         try:
             status = self._post(body)

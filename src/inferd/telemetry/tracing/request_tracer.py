@@ -15,11 +15,10 @@ import random
 import time
 from collections.abc import Callable
 
-from inferd.telemetry.tracing.finished_request import FinishedRequest
 from inferd.telemetry.tracing.otlp_exporter import OtlpJsonExporter
 from inferd.telemetry.tracing.settings import TracingSettings
 from inferd.telemetry.tracing.timeline import STAGE_TIMELINE, StageTimeline
-from inferd.telemetry.tracing.traceparent import format_traceparent, parse_traceparent
+from inferd.telemetry.tracing.traceparent import parse_traceparent
 
 HeaderLookup = Callable[[str], str | None]
 DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces"
@@ -40,7 +39,8 @@ class RequestTracer:
 
     def start(self, protocol: str, model: str, header: HeaderLookup | None) -> RequestSpan | None:
         """A span for this request, or ``None`` when it is not sampled."""
-        parent = parse_traceparent(header("traceparent")) if header is not None else None
+        value = header("traceparent") if header is not None else None
+        parent = parse_traceparent(value) if value else None
         if parent is not None:
             if not parent.sampled:
                 return None
@@ -60,7 +60,27 @@ class RequestTracer:
 
 
 class RequestSpan:
-    """One traced request: the pipeline notes its stages on :attr:`timeline`; :meth:`finish` queues it."""
+    """One traced request: the pipeline notes its stages on :attr:`timeline`; :meth:`finish` queues it.
+
+    One per traced request, on the serving thread, so it stays cheap: slots, its ids written
+    in hex once, as every traced request's log context and answer want them
+    (``int.to_bytes(n).hex()`` costs half an f-string's ``:032x``), and its record a plain tuple.
+    """
+
+    __slots__ = (
+        "_exporter",
+        "_model",
+        "_parent_span_id",
+        "_protocol",
+        "_span_id",
+        "_start_ns",
+        "_start_perf_s",
+        "_token",
+        "_trace_id",
+        "timeline",
+        "trace_id",
+        "trace_response",
+    )
 
     def __init__(
         self,
@@ -74,24 +94,18 @@ class RequestSpan:
         self._exporter = exporter
         self._trace_id, self._parent_span_id, self._span_id = trace_id, parent_span_id, span_id
         self._protocol, self._model = protocol, model
+        self.trace_id = trace_id.to_bytes(16).hex()  # as W3C and OTLP write it
+        #: The ``traceresponse`` header (a sampled ``traceparent``): this request's span, for the caller.
+        self.trace_response = f"00-{self.trace_id}-{span_id.to_bytes(8).hex()}-01"
         self._start_ns = time.time_ns()
         self._start_perf_s = time.perf_counter()
         self.timeline: StageTimeline = []
         self._token = STAGE_TIMELINE.set(self.timeline)
 
-    @property
-    def trace_id(self) -> str:
-        return f"{self._trace_id:032x}"
-
-    @property
-    def trace_response(self) -> str:
-        """The ``traceresponse`` header: this request's span, for the caller to link to."""
-        return format_traceparent(self._trace_id, self._span_id)
-
     def finish(self, *, version: str, code: int, rows: int, error: BaseException | None = None) -> None:
         STAGE_TIMELINE.reset(self._token)
         self._exporter.add(
-            FinishedRequest(
+            (
                 self._trace_id,
                 self._span_id,
                 self._parent_span_id,

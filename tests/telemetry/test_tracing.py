@@ -10,7 +10,7 @@ import pytest
 from inferd.errors import InvalidInputError
 from inferd.telemetry.tracing import STAGE_TIMELINE, TracingSettings
 from inferd.telemetry.tracing.request_tracer import RequestTracer, endpoint_from_environment
-from inferd.telemetry.tracing.traceparent import format_traceparent, parse_traceparent
+from inferd.telemetry.tracing.traceparent import format_traceparent, parse_traceparent, sampled_traceparent
 from tests.server.otlp_receiver import otlp_receiver
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -51,6 +51,15 @@ def test_traceparent_round_trips() -> None:
     parent = parse_traceparent(format_traceparent(12345, 678))
     assert parent is not None
     assert (parent.trace_id, parent.span_id, parent.sampled) == (12345, 678, True)
+
+
+def test_a_traced_requests_traceresponse_is_the_traceparent_of_its_span() -> None:
+    trace_id, span_id = 2**127 + 12345, 2**63 + 678
+    header = sampled_traceparent(f"{trace_id:032x}", span_id)
+    assert header == format_traceparent(trace_id, span_id)
+    parent = parse_traceparent(header)
+    assert parent is not None
+    assert (parent.trace_id, parent.span_id, parent.sampled) == (trace_id, span_id, True)
 
 
 def test_the_sampling_ratio_and_the_callers_flag_decide() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from inferd.telemetry.tracing.otlp_exporter import OtlpJsonExporter
 from inferd.telemetry.tracing.settings import TracingSettings
 from inferd.telemetry.tracing.timeline import STAGE_TIMELINE, StageTimeline
-from inferd.telemetry.tracing.traceparent import parse_traceparent
+from inferd.telemetry.tracing.traceparent import parse_traceparent, sampled_traceparent
 
 HeaderLookup = Callable[[str], str | None]
 DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces"
@@ -96,7 +96,7 @@ class RequestSpan:
         self._protocol, self._model = protocol, model
         self.trace_id = trace_id.to_bytes(16).hex()  # as W3C and OTLP write it
         #: The ``traceresponse`` header (a sampled ``traceparent``): this request's span, for the caller.
-        self.trace_response = f"00-{self.trace_id}-{span_id.to_bytes(8).hex()}-01"
+        self.trace_response = sampled_traceparent(self.trace_id, span_id)
         self._start_ns = time.time_ns()
         self._start_perf_s = time.perf_counter()
         self.timeline: StageTimeline = []

@@ -41,3 +41,8 @@ def parse_traceparent(value: str | None) -> TraceParent | None:
 
 def format_traceparent(trace_id: int, span_id: int, *, sampled: bool = True) -> str:
     return f"00-{trace_id:032x}-{span_id:016x}-{'01' if sampled else '00'}"
+
+
+def sampled_traceparent(trace_hex: str, span_id: int) -> str:
+    """:func:`format_traceparent` for a sampled span whose trace id is already hex (a traced request's)."""
+    return f"00-{trace_hex}-{span_id.to_bytes(8).hex()}-01"

@@ -51,7 +51,7 @@ import uvloop
 from inferd.server.app import InferdApp
 from inferd.server.settings import Configuration
 from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
-from telemetry_path import IN_FLIGHT, Protocol, Scope, configurations, otlp_receiver_process
+from telemetry_path import IN_FLIGHT, Protocol, Scope, configurations, drive, otlp_receiver_process
 
 SETTLE_S = 1.5  # longer than the log's flush interval (1 s): the writer drains inside the window
 WARM_UP_REQUESTS = 1000
@@ -74,19 +74,19 @@ def child(name: str, requests: int, otlp: str) -> None:
         body = write_body(Path(folder) / "body.json", reference_row()).read_bytes()
         configuration = configurations(home, otlp)[name]
         no_watch = dataclasses.replace(configuration.serving, watch_interval_s=0.0)
-        uvloop.run(_drive(dataclasses.replace(configuration, serving=no_watch), body, requests))
+        uvloop.run(_measure(dataclasses.replace(configuration, serving=no_watch), body, requests))
 
 
-async def _drive(configuration: Configuration, body: bytes, requests: int) -> None:
+async def _measure(configuration: Configuration, body: bytes, requests: int) -> None:
     app = InferdApp(configuration)
     await app.start()
     try:
-        await _requests(app, body, WARM_UP_REQUESTS)
+        await drive(app, body, WARM_UP_REQUESTS)
         await asyncio.sleep(SETTLE_S)
         calls_before = await _model_calls(app)
         _callgrind("--instr=on")
         started = time.monotonic()
-        await _requests(app, body, requests)
+        await drive(app, body, requests)
         await asyncio.sleep(SETTLE_S)
         window_s = time.monotonic() - started
         _callgrind("--dump=loaded")
@@ -97,22 +97,6 @@ async def _drive(configuration: Configuration, body: bytes, requests: int) -> No
         print(f"model calls: {await _model_calls(app) - calls_before}", flush=True)
     finally:
         await app.close()
-
-
-async def _requests(app: InferdApp, body: bytes, requests: int) -> None:
-    scope = Scope(f"/v2/models/{REFERENCE_MODEL}/infer", {"content-length": str(len(body))})
-    remaining = requests
-
-    async def client() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            proto = Protocol(body)
-            await app.__rsgi__(scope, proto)
-            if proto.status != 200:
-                raise RuntimeError(f"request answered {proto.status}")
-
-    await asyncio.gather(*(client() for _ in range(IN_FLIGHT)))
 
 
 class _Answer(Protocol):

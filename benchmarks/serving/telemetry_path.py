@@ -113,6 +113,13 @@ def configurations(home: Path, otlp: str) -> dict[str, Configuration]:
 
 
 async def cpu_us_per_request(app: InferdApp, body: bytes, requests: int) -> float:
+    started = time.process_time()
+    await drive(app, body, requests)
+    return (time.process_time() - started) / requests * 1e6
+
+
+async def drive(app: InferdApp, body: bytes, requests: int) -> None:
+    """``requests`` infer requests of ``body`` through the app's RSGI entry point, IN_FLIGHT at a time."""
     scope = Scope(f"/v2/models/{REFERENCE_MODEL}/infer", {"content-length": str(len(body))})
     remaining = requests
 
@@ -125,9 +132,7 @@ async def cpu_us_per_request(app: InferdApp, body: bytes, requests: int) -> floa
             if proto.status != 200:
                 raise RuntimeError(f"request answered {proto.status}")
 
-    started = time.process_time()
     await asyncio.gather(*(client() for _ in range(IN_FLIGHT)))
-    return (time.process_time() - started) / requests * 1e6
 
 
 async def measure(

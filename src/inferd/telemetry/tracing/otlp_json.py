@@ -63,8 +63,8 @@ def _append_request_spans(spans: list[str], request: FinishedFields) -> None:
     end_ns = start_ns + int((end_perf_s - start_perf_s) * 1e9)
     spans.append(
         f'{{"traceId":"{trace}","spanId":"{own}"{parent},{_SERVER_NAME_AND_KIND}'
-        f'"startTimeUnixNano":"{start_ns}","endTimeUnixNano":"{end_ns}","attributes":[{attributes}'
-        f'{{"key":"inferd.rows","value":{{"intValue":"{rows}"}}}}]{status}}}'
+        f'"startTimeUnixNano":"{start_ns}","endTimeUnixNano":"{end_ns}",'
+        f'"attributes":[{attributes}{_int_attribute("inferd.rows", rows)}]{status}}}'
     )
     head, of_own = f'{{"traceId":"{trace}","spanId":"', f'","parentSpanId":"{own}","name":'
     getrandbits = random.getrandbits

@@ -153,7 +153,7 @@ class InferenceService:
         span: RequestSpan | None,
     ) -> None:
         assert self.prediction_log is not None
-        # tuple.__new__ rather than the named tuple's constructor, a Python call: 4.5k -> 1.5k instructions
+        # tuple.__new__ rather than the named tuple's constructor, a Python call: 4.7k -> 2.8k instructions
         record = tuple.__new__(
             PredictionRecord,
             (

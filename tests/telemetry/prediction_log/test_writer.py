@@ -88,7 +88,10 @@ def test_while_a_big_drain_is_written_another_thread_never_waits_long_for_the_gi
         one_go.setattr(writer, "CHUNK_RECORDS", len(records))
         one_go.setattr(writer, "CHUNK_ROWS", len(records))
         one_go_s = longest_gil_wait_s(records, tmp_path / "one-go")
-    longest_s = min(longest_gil_wait_s(records, tmp_path / str(attempt)) for attempt in range(3))
+    for attempt in range(3):
+        longest_s = longest_gil_wait_s(records, tmp_path / str(attempt))
+        if longest_s < 0.5 * one_go_s:
+            break
     assert longest_s < 0.5 * one_go_s
 
 

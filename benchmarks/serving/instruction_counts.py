@@ -1,7 +1,10 @@
 """What telemetry costs the request path, in instructions: the same from run to run, however busy the machine.
 
 Run: .venv/bin/python benchmarks/serving/instruction_counts.py [--requests 2000]
-     [--only metrics "metrics + prediction log 100%"]
+     [--only metrics "metrics + prediction log 100%"] [--keep DIR]
+
+``--keep DIR`` keeps callgrind's files (``<configuration>.<1 loaded | 2 idle>-<thread>``)
+for ``callgrind_annotate --inclusive=yes``.
 
 Timings on the 2-core development machine move by 10-40% from run to run, and paired
 in-process rounds still by +-15 µs a request, more than the few microseconds a
@@ -194,6 +197,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--only", nargs="*", help="configurations to run (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--otlp", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="keep callgrind's files here, for callgrind_annotate")
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.requests, args.otlp)
@@ -206,6 +210,10 @@ def main(argv: list[str]) -> None:
         for name in names:  # one at a time: each run is single-threaded under valgrind anyway
             results[name] = count(name, args.requests, otlp, Path(folder))
             print(f"{name}: {results[name]}", flush=True)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for path in Path(folder).glob("*.[12]-*"):
+                shutil.copy(path, args.keep / path.name)
     print(f"instructions a request, {args.requests} one-row requests, {IN_FLIGHT} in flight, under callgrind")
     for line in report(results):
         print(line)

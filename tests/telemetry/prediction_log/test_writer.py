@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from inferd.telemetry.prediction_log import (
@@ -46,23 +47,43 @@ def drained(records: list[PredictionRecord], buffer_records: int) -> SizeRecordi
     return sink
 
 
-def test_a_drain_of_one_row_requests_reaches_the_sink_in_chunks_of_at_most_256() -> None:
+def uncompactable(index: int, rows: int = 1) -> PredictionRecord:
+    """A request whose probabilities have 2 or 3 classes by turns: the log cannot join its batch's columns."""
+    record = make_record(rows=rows)
+    record.outputs["probabilities"] = np.full((rows, 2 + index % 2), 0.5)
+    return record
+
+
+def test_a_drain_of_one_row_requests_reaches_the_sink_compacted_in_chunks_of_at_most_2048_rows() -> None:
     sink = drained([make_record(rows=1) for _ in range(3000)], buffer_records=5000)
+    assert sink.writes == [(2048, 2048), (896, 896), (56, 56)]  # 23 compact batches of 128, 56 records
+
+
+def test_requests_that_cannot_be_compacted_reach_the_sink_in_chunks_of_at_most_256() -> None:
+    sink = drained([uncompactable(index) for index in range(3000)], buffer_records=5000)
     assert max(requests for requests, _ in sink.writes) == 256
     assert len(sink.writes) == 12
 
 
-def test_a_drain_of_large_requests_reaches_the_sink_in_chunks_of_at_most_2048_rows() -> None:
-    sink = drained([make_record(rows=300) for _ in range(40)] + [make_record(rows=5000)], 100)
+@pytest.mark.parametrize("compactable", [True, False])
+def test_a_drain_of_large_requests_reaches_the_sink_in_chunks_of_at_most_2048_rows(compactable: bool) -> None:
+    def request(index: int, rows: int) -> PredictionRecord:
+        return make_record(rows=rows) if compactable else uncompactable(index, rows)
+
+    records = [request(i, 100) for i in range(200)] + [request(200, 5000)]
+    sink = drained(records, 1000)
     assert all(rows <= 2048 or requests == 1 for requests, rows in sink.writes)
     assert sink.writes[-1] == (1, 5000)  # a request is never split
-    assert sum(rows for _, rows in sink.writes) == 40 * 300 + 5000
+    assert sum(rows for _, rows in sink.writes) == 200 * 100 + 5000
 
 
 def test_a_writer_far_behind_takes_bigger_chunks_rather_than_more_of_them() -> None:
-    sink = drained([make_record(rows=1) for _ in range(20_000)], buffer_records=20_000)
+    sink = drained([uncompactable(index) for index in range(20_000)], buffer_records=20_000)
     assert len(sink.writes) <= 32
     assert max(requests for requests, _ in sink.writes) == 768
+    sink = drained([make_record(rows=1) for _ in range(100_000)], buffer_records=100_000)
+    assert len(sink.writes) <= 32 + 1  # and the last requests, not yet compacted
+    assert max(requests for requests, _ in sink.writes) == 2 * 2048
 
 
 @pytest.mark.skipif(not gil_probe.is_supported(), reason="needs Linux's per-thread scheduler statistics")

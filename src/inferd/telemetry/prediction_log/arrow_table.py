@@ -7,8 +7,9 @@ partition (``model=<name>/version=<v>``), which readers turn back into columns.
 An array with more than one axis becomes a fixed-size list column per extra axis
 (probabilities ``n x k`` -> ``fixed_size_list<double>[k]``).
 
-Work is per column, never per row or per record. Records of one served version
-nearly always share names, dtypes and row shapes, so :func:`records_to_tables` first
+Work is per column, never per row or per record. Most records come compacted
+(:class:`CompactRecords`: their columns joined already). Records of one served version
+nearly always share names, dtypes and row shapes, so for the others :func:`records_to_tables` first
 builds one table for the lot from their columns gathered by name (as the writer
 hands them over, see :mod:`checked_records`), checking the dtypes and row shapes on
 the way: ``numpy.concatenate(casting="no")`` refuses rather than casts. Only when that
@@ -25,6 +26,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from inferd.telemetry.prediction_log.checked_records import RecordFields, row_counts, shared_columns
+from inferd.telemetry.prediction_log.compact_records import CompactRecords
 from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 INPUT_PREFIX = "input__"
@@ -48,6 +50,14 @@ def records_to_tables(records: Sequence[PredictionRecord]) -> list[pa.Table]:
 
     Raises :class:`InvalidInputError` when a record's columns disagree on their row count.
     """
+    if isinstance(records, CompactRecords):  # the usual case: columns joined already
+        sides = (records.inputs, records.outputs)
+        columns = {
+            prefix + name: values
+            for prefix, side in zip(_PREFIXES, sides, strict=True)
+            for name, values in side.items()
+        }
+        return [_table(records.fields, records.row_counts, columns)]
     table = _shared_columns_table(records)
     if table is not None:
         return [table]

@@ -15,6 +15,7 @@ its columns from it without looking at each record again.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -93,6 +94,20 @@ class RecordFields:
             fields[_LATENCY_AT],
             fields[_TRACE_AT],
             fields[_DEGRADED_AT],
+        )
+
+    @classmethod
+    def joined(cls, parts: Sequence[RecordFields]) -> RecordFields:
+        """``parts`` end to end."""
+        chain = itertools.chain.from_iterable
+        return cls(
+            tuple(chain(part.prediction_ids for part in parts)),
+            np.concatenate([part.times_s for part in parts]),
+            tuple(chain(part.models for part in parts)),
+            tuple(chain(part.versions for part in parts)),
+            tuple(chain(part.latencies_s for part in parts)),
+            tuple(chain(part.trace_ids for part in parts)),
+            tuple(chain(part.degraded for part in parts)),
         )
 
     def part(self, start: int, end: int) -> RecordFields:
@@ -207,12 +222,13 @@ def shared_columns(records: Sequence[PredictionRecord]) -> CheckedRecords | None
 
 
 def row_counts(records: Sequence[PredictionRecord]) -> list[int]:
-    """Each record's row count: known already for :class:`CheckedRecords`, else asked of each record.
+    """Each record's row count: known already for checked or compacted records, else asked of each record.
 
     Raises :class:`InvalidInputError` for a record whose columns disagree on rows.
     """
-    if isinstance(records, CheckedRecords):
-        return records.row_counts
+    known = getattr(records, "row_counts", None)  # CheckedRecords and CompactRecords know theirs
+    if isinstance(known, list):
+        return known
     return [record.row_count() for record in records]
 
 

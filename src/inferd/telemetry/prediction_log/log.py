@@ -2,13 +2,15 @@
 
 :meth:`PredictionLog.submit` is what a request pays: a sampling draw, PII masking
 when the record has PII fields (so raw values never reach the buffer, let alone a
-file, a table or a log line), and an append to a bounded deque under a lock; never
-blocking, never raising. A full buffer drops the request and counts it. The :class:`Writer`
-thread drains the deque once per flush interval. ``start()`` starts that thread;
-``close()`` stops accepting, writes what was accepted and closes the sink.
+file, a table or a log line), and an append to a bounded buffer under a lock; never
+blocking, never raising. A full buffer drops the request and counts it. Every
+``COMPACT_RECORDS`` requests, ``submit`` compacts the newest ones into joined columns
+while their objects are still warm (see :mod:`compact_records` for why, and what it
+saves). The :class:`Writer` thread drains the buffer once per flush interval, or
+sooner when it passes half full. ``start()`` starts that thread; ``close()`` stops
+accepting, writes what was accepted and closes the sink.
 
-Accepted requests are counted as what the writer has taken plus what is queued, so
-the accepting path counts nothing; it holds the lock for an append and a length.
+Accepted requests are counted as what the writer has taken plus what is queued.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from inferd.telemetry.prediction_log.compact_records import COMPACT_RECORDS, CompactRecords, compacted
 from inferd.telemetry.prediction_log.masking import PiiMasker
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.settings import PredictionLogSettings
@@ -71,7 +73,9 @@ class PredictionLog:
         self._capacity = settings.buffer_records
         self._wake_at = max(1, settings.buffer_records // 2)
         self._lock = threading.Lock()
-        self._pending: deque[PredictionRecord] = deque()
+        self._compacted: list[CompactRecords | PredictionRecord] = []  # oldest first
+        self._fresh: list[PredictionRecord] = []  # not yet compacted, newer than all of the above
+        self._queued = 0  # requests in both
         self._closed = False
         self._sampled_out = self._dropped = self._unmaskable = 0
         self._taken = 0  # records the writer has drained: accepted = taken + queued
@@ -98,11 +102,16 @@ class PredictionLog:
             lock = self._lock
             lock.acquire()  # not ``with``: its __enter__ and __exit__ cost a request 1k instructions more
             try:
-                if self._closed or len(self._pending) >= self._capacity:
+                if self._closed or self._queued >= self._capacity:
                     self._dropped += 1
                     return False
-                self._pending.append(record)
-                queued = len(self._pending)
+                fresh = self._fresh
+                fresh.append(record)
+                self._queued = queued = self._queued + 1
+                if len(fresh) >= COMPACT_RECORDS:
+                    # Under the lock, so that a drain never misses requests being compacted: ~0.1 ms.
+                    self._fresh = []
+                    self._compacted.extend(compacted(fresh))
             finally:
                 lock.release()
             if queued == self._wake_at:  # once, as the buffer passes half full: the writer takes it all
@@ -127,7 +136,7 @@ class PredictionLog:
     def stats(self) -> PredictionLogStats:
         """A snapshot of the counters."""
         with self._lock:
-            queued = len(self._pending)
+            queued = self._queued
             return PredictionLogStats(
                 submitted=self._sampled_out + self._dropped + self._unmaskable + self._taken + queued,
                 sampled_out=self._sampled_out,
@@ -173,14 +182,17 @@ class PredictionLog:
             type(exc).__name__,
         )
 
-    def _drain(self) -> list[PredictionRecord]:
+    def _drain(self) -> list[CompactRecords | PredictionRecord]:
         """Everything queued, oldest first; called by the writer thread, which also reports drops."""
         with self._lock:
-            records, self._pending = self._pending, deque()
-            self._taken += len(records)
+            items, fresh = self._compacted, self._fresh
+            self._compacted, self._fresh = [], []
+            self._taken += self._queued
+            self._queued = 0
             dropped = self._dropped
         self._report_drops(dropped)
-        return list(records)
+        items.extend(fresh)
+        return items
 
     def _report_drops(self, dropped: int) -> None:
         new, self._drops_seen = dropped - self._drops_seen, dropped

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from inferd.telemetry.prediction_log.arrow_table import records_to_tables
 from inferd.telemetry.prediction_log.checked_records import CheckedRecords, RecordFields
+from inferd.telemetry.prediction_log.compact_records import CompactRecords
 from inferd.telemetry.prediction_log.record import PredictionRecord
 
 ROW_GROUP_ROWS = 65_536
@@ -211,9 +212,11 @@ def _partitions(records: Sequence[PredictionRecord]) -> dict[PartitionKey, Seque
 
 
 def _fields(records: Sequence[PredictionRecord]) -> RecordFields:
-    """The fields of ``records``, as the writer gathered them or else read now."""
+    """The fields of ``records``, as the writer or the log gathered them, or else read now."""
     if isinstance(records, CheckedRecords) and records.columns is not None:
         return records.columns.fields
+    if isinstance(records, CompactRecords):
+        return records.fields
     return RecordFields.of(records)
 
 

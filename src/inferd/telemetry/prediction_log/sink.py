@@ -21,10 +21,12 @@ class PredictionSink(Protocol):
     """Writes batches of masked records, one row per input row; owned by the writer thread.
 
     ``write`` is called from one thread only, once or more per flush interval, with the
-    records drained since the last call in chunks of a few hundred (or with none, so that
-    a sink can close files on time). The writer passes :class:`CheckedRecords`: every
-    record's columns agree on their row count, and the columns come gathered by name when
-    the records share names, which a sink may use rather than look at each record again.
+    records drained since the last call in chunks of a few hundred to a few thousand (or
+    with none, so that a sink can close files on time). The writer passes
+    :class:`CompactRecords` (requests of one model version, their columns joined) or
+    :class:`CheckedRecords` (the others, checked; their columns gathered by name when
+    they share names): either way every record's columns agree on their row count, and
+    a sink may use the columns rather than look at each record again.
     It raises on failure; the writer counts the chunk as failed and carries on, so a sink
     must stay usable after a failed write (reconnect, reopen). ``close`` writes out
     whatever the sink still holds and releases its files or connections.

@@ -10,14 +10,16 @@ wakes it for a last drain, so whatever was accepted before the log closed gets w
 The writer shares the GIL with the event loop that serves requests. A thread running
 Python keeps the GIL until another has waited a whole switch interval (5 ms), so a
 drain written in one go would stall every request in flight by that much, again and
-again. The writer therefore writes a drain in chunks of at most ``CHUNK_RECORDS``
-requests and ``CHUNK_ROWS`` rows (about half a millisecond of work for 1-row requests)
-and sleeps between chunks: ``time.sleep(0)`` lets go of the GIL for the kernel's
-shortest sleep (tens of µs), long enough for a waiting thread to take it
-(``os.sched_yield`` is not: the yielding thread takes the GIL straight back). While
-the event loop is busy, each chunk waits for the GIL, up to a switch interval; so
-that a writer far behind does not fall further behind, a drain is cut into at most
-``MAX_CHUNKS_PER_DRAIN`` chunks, larger ones when the drain is larger than usual.
+again. The writer therefore writes a drain in chunks of at most ``CHUNK_ROWS`` rows
+(and, of requests the log could not compact, ``CHUNK_RECORDS`` requests, which it
+checks one by one) and sleeps between chunks: ``time.sleep(0)`` lets go of the GIL
+for the kernel's shortest sleep (tens of µs), long enough for a waiting thread to
+take it (``os.sched_yield`` is not: the yielding thread takes the GIL straight
+back). Most of a drain comes compacted (:mod:`compact_records`): consecutive compact
+batches of one model version are joined into a chunk, with no work per request left.
+While the event loop is busy, each chunk waits for the GIL, up to a switch interval;
+so that a writer far behind does not fall further behind, a drain is cut into at
+most ``MAX_CHUNKS_PER_DRAIN`` chunks, larger ones when the drain is larger than usual.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import cast
 
 from inferd.telemetry.prediction_log.checked_records import CheckedRecords
+from inferd.telemetry.prediction_log.compact_records import CompactRecords
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.sink import PredictionSink
 
@@ -37,14 +41,13 @@ logger = logging.getLogger("inferd.telemetry.prediction_log")
 CHUNK_RECORDS = 256
 CHUNK_ROWS = 2048
 MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer holds at half full
+Drained = list[CompactRecords | PredictionRecord]
 
 
 class Writer:
     """Drains ``drain()`` into ``sink`` on its own thread; started and stopped by :class:`PredictionLog`."""
 
-    def __init__(
-        self, drain: Callable[[], list[PredictionRecord]], sink: PredictionSink, flush_interval_s: float
-    ) -> None:
+    def __init__(self, drain: Callable[[], Drained], sink: PredictionSink, flush_interval_s: float) -> None:
         self.wake = threading.Event()
         self.written_requests = 0
         self.written_rows = 0
@@ -99,23 +102,39 @@ class Writer:
                 "prediction log: closing %s failed, rows it still held are lost: %s", self._name, exc
             )
 
-    def _flush(self, records: list[PredictionRecord]) -> None:
-        """Write ``records`` chunk by chunk, letting go of the GIL in between (see the module docstring)."""
-        if not records:
+    def _flush(self, items: Drained) -> None:
+        """Write ``items`` chunk by chunk, letting go of the GIL in between (see the module docstring)."""
+        if not items:
             self._write(CheckedRecords([], []))  # so that the sink can close files that are due
             return
-        for index, chunk in enumerate(self._chunks(records)):
+        for index, chunk in enumerate(self._chunks(items)):
             if index:
                 time.sleep(0)
             self._write(chunk)
 
-    def _chunks(self, records: list[PredictionRecord]) -> Iterator[CheckedRecords]:
+    def _chunks(self, items: Drained) -> Iterator[CheckedRecords | CompactRecords]:
+        """``items`` in chunks: compact batches joined, records checked (see :meth:`_record_chunks`).
+
+        Each bound grows for a drain of more than MAX_CHUNKS_PER_DRAIN chunks' worth.
+        """
+        compacted_rows = sum(item.rows for item in items if isinstance(item, CompactRecords))
+        records = sum(not isinstance(item, CompactRecords) for item in items)
+        scale = max(  # 1 unless far behind
+            1,
+            -(-compacted_rows // (CHUNK_ROWS * MAX_CHUNKS_PER_DRAIN)),
+            -(-records // (CHUNK_RECORDS * MAX_CHUNKS_PER_DRAIN)),
+        )
+        for compact, run in itertools.groupby(items, key=lambda item: isinstance(item, CompactRecords)):
+            if compact:
+                yield from _compact_chunks(cast("list[CompactRecords]", list(run)), CHUNK_ROWS * scale)
+            else:
+                yield from self._record_chunks(cast("list[PredictionRecord]", list(run)), scale)
+
+    def _record_chunks(self, records: list[PredictionRecord], scale: int) -> Iterator[CheckedRecords]:
         """The well-formed ``records`` in chunks of at most CHUNK_RECORDS requests and CHUNK_ROWS rows.
 
-        Both bounds grow for a drain of more than MAX_CHUNKS_PER_DRAIN such chunks. A chunk
-        has at least one request, however many rows that has. Counts and logs the others.
+        A chunk has at least one request, however many rows that has. Counts and logs the others.
         """
-        scale = max(1, -(-len(records) // (CHUNK_RECORDS * MAX_CHUNKS_PER_DRAIN)))  # 1 unless far behind
         size, max_rows = CHUNK_RECORDS * scale, CHUNK_ROWS * scale
         for start in range(0, len(records), size):
             checked, errors = CheckedRecords.check(records[start : start + size])
@@ -129,7 +148,7 @@ class Writer:
             for begin, end in itertools.pairwise([0, *ends]):
                 yield checked.part(begin, end)
 
-    def _write(self, records: CheckedRecords) -> None:
+    def _write(self, records: CheckedRecords | CompactRecords) -> None:
         try:
             self._sink.write(records)
         except Exception as exc:
@@ -167,6 +186,25 @@ class Writer:
     @property
     def _name(self) -> str:
         return repr(self._sink)
+
+
+def _compact_chunks(compacts: list[CompactRecords], max_rows: int) -> Iterator[CompactRecords]:
+    """Consecutive compact batches of one model version and its columns joined, up to ``max_rows`` rows."""
+    pending: list[CompactRecords] = []
+    rows = 0
+    for compact in compacts:
+        if pending and (rows + compact.rows > max_rows or compact.key() != pending[0].key()):
+            yield CompactRecords.joined(pending)
+            pending, rows = [], 0
+        if compact.rows > max_rows:  # large requests: cut between them, as for records
+            ends = _row_bounded_ends(compact.row_counts, max_rows)
+            for begin, end in itertools.pairwise([0, *ends]):
+                yield compact.part(begin, end)
+            continue
+        pending.append(compact)
+        rows += compact.rows
+    if pending:
+        yield CompactRecords.joined(pending)
 
 
 def _row_bounded_ends(counts: list[int], max_rows: int) -> list[int]:

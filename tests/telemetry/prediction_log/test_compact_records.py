@@ -11,6 +11,7 @@ import pytest
 
 from inferd.telemetry.prediction_log import PredictionLog, PredictionLogSettings, PredictionRecord
 from inferd.telemetry.prediction_log.compact_records import COMPACT_RECORDS, CompactRecords, compacted
+from inferd.telemetry.prediction_log.joined_texts import JoinedTexts
 from inferd.telemetry.prediction_log.parquet_sink import ParquetSink
 from tests.telemetry.prediction_log.conftest import RecordingSink, make_record
 
@@ -128,3 +129,27 @@ def test_submit_stays_fast_when_it_compacts() -> None:
     compacting = sorted(durations_s[COMPACT_RECORDS - 1 :: COMPACT_RECORDS])
     assert sorted(durations_s)[len(durations_s) // 2] < 50e-6  # ~1 µs here
     assert compacting[len(compacting) // 2] < 5e-3  # ~0.1 ms here: 128 requests' columns joined
+
+
+def test_joined_texts_give_back_each_text_and_an_arrow_column_of_them() -> None:
+    texts = ["0191f3a2b4c5-8e41d07a9b3c-00002a", "", "short", "x" * 70]
+    joined = JoinedTexts.of(texts)
+    assert joined is not None
+    assert list(joined) == texts
+    assert (joined[2], joined[-1]) == ("short", "x" * 70)
+    assert list(joined[1:3]) == texts[1:3]
+    assert list(JoinedTexts.joined([joined, joined[2:]])) == texts + texts[2:]
+    assert joined.to_arrow().to_pylist() == texts
+    assert JoinedTexts.of(["café"]) is None  # lengths would not be byte counts
+
+
+def test_requests_with_ids_of_any_text_are_compacted_and_written_as_they_came(tmp_path: Path) -> None:
+    records = [make_record(rows=1) for _ in range(COMPACT_RECORDS)]
+    records[7] = records[7]._replace(prediction_id="commande-é-7")
+    log = PredictionLog(PredictionLogSettings(pii_key="k"), ParquetSink(tmp_path))
+    for record in records:
+        log.submit(record)
+    log.close()
+    source = f"read_parquet('{tmp_path}/**/*.parquet', hive_partitioning = true)"
+    ids = duckdb.sql(f"SELECT prediction_id FROM {source}").fetchall()
+    assert sorted(i for (i,) in ids) == sorted(r.prediction_id for r in records)

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from inferd.telemetry.prediction_log.checked_records import RecordFields, row_counts, shared_columns
 from inferd.telemetry.prediction_log.compact_records import CompactRecords
+from inferd.telemetry.prediction_log.joined_texts import JoinedTexts
 from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 INPUT_PREFIX = "input__"
@@ -116,9 +117,11 @@ def _metadata(fields: RecordFields) -> list[pa.Array]:
     count = len(fields.prediction_ids)
     no_trace, not_degraded = fields.trace_ids.count(None), fields.degraded.count(False)  # the usual case
     return [
-        pa.array(fields.prediction_ids, pa.string()),
+        ids.to_arrow()
+        if isinstance(ids := fields.prediction_ids, JoinedTexts)
+        else pa.array(ids, pa.string()),
         pa.array(np.round(fields.times_s * 1e6).astype(np.int64)).view(TIME_TYPE),  # a view: no conversion
-        pa.array(np.fromiter(fields.latencies_s, dtype=np.float64, count=count)),
+        pa.array(np.asarray(fields.latencies_s, dtype=np.float64)),
         pa.nulls(count, pa.string()) if no_trace == count else pa.array(fields.trace_ids, pa.string()),
         pa.array(
             np.zeros(count, dtype=bool)

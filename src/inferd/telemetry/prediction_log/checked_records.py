@@ -24,6 +24,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from inferd.telemetry.prediction_log.joined_texts import JoinedTexts
 from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 Shape = tuple[int, ...]
@@ -69,11 +70,11 @@ class Column:
 class RecordFields:
     """What records hold besides their columns, field by field in record order (times as an array)."""
 
-    prediction_ids: tuple[str, ...]
+    prediction_ids: Sequence[str]  # a tuple, or JoinedTexts once compacted
     times_s: npt.NDArray[np.float64]
     models: tuple[str, ...]
     versions: tuple[int, ...]
-    latencies_s: tuple[float, ...]
+    latencies_s: tuple[float, ...] | npt.NDArray[np.float64]  # an array once compacted
     trace_ids: tuple[str | None, ...]
     degraded: tuple[bool, ...]
 
@@ -100,12 +101,16 @@ class RecordFields:
     def joined(cls, parts: Sequence[RecordFields]) -> RecordFields:
         """``parts`` end to end."""
         chain = itertools.chain.from_iterable
+        ids = [part.prediction_ids for part in parts]
+        joined_ids = [part for part in ids if isinstance(part, JoinedTexts)]
+        latencies = [part.latencies_s for part in parts]
+        latency_arrays = [part for part in latencies if isinstance(part, np.ndarray)]
         return cls(
-            tuple(chain(part.prediction_ids for part in parts)),
+            JoinedTexts.joined(joined_ids) if len(joined_ids) == len(ids) else tuple(chain(ids)),
             np.concatenate([part.times_s for part in parts]),
             tuple(chain(part.models for part in parts)),
             tuple(chain(part.versions for part in parts)),
-            tuple(chain(part.latencies_s for part in parts)),
+            np.concatenate(latency_arrays) if len(latency_arrays) == len(parts) else tuple(chain(latencies)),
             tuple(chain(part.trace_ids for part in parts)),
             tuple(chain(part.degraded for part in parts)),
         )

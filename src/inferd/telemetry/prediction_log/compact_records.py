@@ -25,6 +25,7 @@ records one by one (PostgreSQL) needs nothing new; the Parquet sink reads its co
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inferd.telemetry.prediction_log.checked_records import RecordFields, shared_columns
+from inferd.telemetry.prediction_log.joined_texts import JoinedTexts
 from inferd.telemetry.prediction_log.record import Columns, PredictionRecord
 
 COMPACT_RECORDS = 128  # requests per compaction: warm in the caches still (a few hundred KB at most)
@@ -72,7 +74,14 @@ class CompactRecords(Sequence[PredictionRecord]):
             outputs = {name: column.concatenated() for name, column in columns.outputs.items()}
         except (TypeError, ValueError):  # a dtype (TypeError) or a row shape (ValueError) differs
             return None
-        return cls(columns.fields, shared.row_counts, inputs, outputs)
+        fields = columns.fields
+        ids = JoinedTexts.of(fields.prediction_ids)
+        fields = dataclasses.replace(  # one object each, not one a request (see joined_texts)
+            fields,
+            prediction_ids=fields.prediction_ids if ids is None else ids,
+            latencies_s=np.fromiter(fields.latencies_s, np.float64, len(fields.latencies_s)),
+        )
+        return cls(fields, shared.row_counts, inputs, outputs)
 
     @classmethod
     def joined(cls, parts: Sequence[CompactRecords]) -> CompactRecords:
@@ -143,7 +152,7 @@ class CompactRecords(Sequence[PredictionRecord]):
             fields.versions[index],
             {name: values[first:last] for name, values in self.inputs.items()},
             {name: values[first:last] for name, values in self.outputs.items()},
-            fields.latencies_s[index],
+            float(fields.latencies_s[index]),
             fields.trace_ids[index],
             frozenset(),
             fields.degraded[index],

@@ -127,3 +127,29 @@ def test_an_unreachable_database_raises_on_write() -> None:
 def test_the_password_is_hidden_in_the_url_for_messages() -> None:
     sink = PostgresSink("postgresql+psycopg://user:hunter2@db:5432/logs")
     assert sink.safe_url == "postgresql://user:***@db:5432/logs"
+
+
+def test_compacted_requests_reach_the_table_row_for_row(postgres_url: str, table: str) -> None:
+    """The log hands the sink CompactRecords; the table gets the same rows as from the records."""
+    from inferd.telemetry.prediction_log import PredictionLog, PredictionLogSettings
+    from inferd.telemetry.prediction_log.compact_records import COMPACT_RECORDS
+
+    noon = dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+    records = [make_record(rows=1 + i % 3, time_s=noon.timestamp()) for i in range(2 * COMPACT_RECORDS + 5)]
+    log = PredictionLog(PredictionLogSettings(pii_key="k"), PostgresSink(postgres_url, table=table))
+    for record in records:
+        assert log.submit(record)
+    log.close()  # never started: the drain runs here, most of it compacted
+    assert fetch(postgres_url, f"SELECT count(DISTINCT prediction_id), count(*) FROM {table}") == [
+        (len(records), sum(r.row_count() for r in records))
+    ]
+    chosen = records[COMPACT_RECORDS + 5]  # inside the second compact batch: 1 + 133 % 3 = 2 rows
+    rows = fetch(
+        postgres_url,
+        f"SELECT row, time, model, version, latency_s, inputs, outputs FROM {table} "
+        f"WHERE prediction_id = '{chosen.prediction_id}' ORDER BY row",
+    )
+    assert [row[0] for row in rows] == [0, 1]
+    assert rows[1][1:5] == (noon, "churn", 3, 0.0042)
+    assert rows[1][5] == {"age": 31.5, "visits": 1, "is_member": False, "plan": "pro"}
+    assert rows[1][6] == {"label": 1, "probabilities": [0.25, 0.75]}

@@ -12,7 +12,6 @@ request (every thread) is noted. The modes' order rotates from cycle to cycle.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -22,8 +21,7 @@ import uvloop
 
 from inferd.server.app import InferdApp
 from inferd.server.inference_service import InferenceService
-from reference_home import prepare_home, reference_row, write_body
-from telemetry_path import configurations, drive
+from telemetry_path import drive, watchless_setup
 
 WARM_UP_REQUESTS = 3000
 Switch = Callable[[InferenceService, str], None]
@@ -41,12 +39,7 @@ def cpu_us_by_mode(
 ) -> dict[str, list[float]]:
     """Each mode's process CPU a request, one value a round (see the module docstring)."""
     with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder) / "home"
-        prepare_home(home)
-        body = write_body(Path(folder) / "body.json", reference_row()).read_bytes()
-        configuration = configurations(home, otlp)[configuration_name]
-        no_watch = dataclasses.replace(configuration.serving, watch_interval_s=0.0)
-        configuration = dataclasses.replace(configuration, serving=no_watch)
+        configuration, body = watchless_setup(Path(folder), otlp, configuration_name)
 
         async def run() -> dict[str, list[float]]:
             app = InferdApp(configuration)

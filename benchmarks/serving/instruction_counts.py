@@ -53,8 +53,16 @@ import uvloop
 
 from inferd.server.app import InferdApp
 from inferd.server.settings import Configuration
-from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
-from telemetry_path import IN_FLIGHT, Protocol, Scope, configurations, drive, otlp_receiver_process
+from reference_home import REFERENCE_MODEL
+from telemetry_path import (
+    IN_FLIGHT,
+    Protocol,
+    Scope,
+    configurations,
+    drive,
+    otlp_receiver_process,
+    watchless_setup,
+)
 
 SETTLE_S = 1.5  # longer than the log's flush interval (1 s): the writer drains inside the window
 WARM_UP_REQUESTS = 1000
@@ -72,12 +80,8 @@ class Counts:
 def child(name: str, requests: int, otlp: str) -> None:
     """Run one configuration inside callgrind, counting only the measured requests."""
     with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder) / "home"
-        prepare_home(home)
-        body = write_body(Path(folder) / "body.json", reference_row()).read_bytes()
-        configuration = configurations(home, otlp)[name]
-        no_watch = dataclasses.replace(configuration.serving, watch_interval_s=0.0)
-        uvloop.run(_measure(dataclasses.replace(configuration, serving=no_watch), body, requests))
+        configuration, body = watchless_setup(Path(folder), otlp, name)
+        uvloop.run(_measure(configuration, body, requests))
 
 
 async def _measure(configuration: Configuration, body: bytes, requests: int) -> None:

@@ -112,6 +112,19 @@ def configurations(home: Path, otlp: str) -> dict[str, Configuration]:
     }
 
 
+def watchless_setup(folder: Path, otlp: str, name: str) -> tuple[Configuration, bytes]:
+    """A reference home in ``folder``, configuration ``name`` without the registry watcher, and the body.
+
+    The watcher's polling would land in some measured rounds and not others.
+    """
+    home = folder / "home"
+    prepare_home(home)
+    body = write_body(folder / "body.json", reference_row()).read_bytes()
+    configuration = configurations(home, otlp)[name]
+    no_watch = dataclasses.replace(configuration.serving, watch_interval_s=0.0)
+    return dataclasses.replace(configuration, serving=no_watch), body
+
+
 async def cpu_us_per_request(app: InferdApp, body: bytes, requests: int) -> float:
     started = time.process_time()
     await drive(app, body, requests)

@@ -153,3 +153,22 @@ def test_requests_with_ids_of_any_text_are_compacted_and_written_as_they_came(tm
     source = f"read_parquet('{tmp_path}/**/*.parquet', hive_partitioning = true)"
     ids = duckdb.sql(f"SELECT prediction_id FROM {source}").fetchall()
     assert sorted(i for (i,) in ids) == sorted(r.prediction_id for r in records)
+
+
+def test_a_compact_batch_across_midnight_is_written_to_both_days(tmp_path: Path) -> None:
+    midnight = 1_764_028_800.0  # 2025-11-25 00:00 UTC
+    records = [make_record(rows=2, time_s=midnight - 64 + i) for i in range(COMPACT_RECORDS)]
+    log = PredictionLog(PredictionLogSettings(pii_key="k"), ParquetSink(tmp_path))
+    for record in records:
+        log.submit(record)
+    log.close()
+    days = sorted(path.name for path in tmp_path.glob("model=churn/version=3/date=*"))
+    assert days == ["date=2025-11-24", "date=2025-11-25"]
+    source = f"read_parquet('{tmp_path}/**/*.parquet', hive_partitioning = true)"
+    counted = duckdb.sql(
+        f"SELECT date, count(DISTINCT prediction_id), count(*) FROM {source} GROUP BY date ORDER BY date"
+    )
+    assert [(str(day), ids, rows) for day, ids, rows in counted.fetchall()] == [
+        ("2025-11-24", 64, 128),
+        ("2025-11-25", 64, 128),
+    ]

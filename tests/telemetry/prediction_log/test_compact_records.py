@@ -172,3 +172,36 @@ def test_a_compact_batch_across_midnight_is_written_to_both_days(tmp_path: Path)
         ("2025-11-24", 64, 128),
         ("2025-11-25", 64, 128),
     ]
+
+
+def test_requests_submitted_from_many_threads_while_the_writer_drains_are_each_written_once() -> None:
+    import threading
+
+    sink = RecordingSink()
+    log = PredictionLog(
+        PredictionLogSettings(pii_key="k", flush_interval_s=0.005, buffer_records=100_000), sink
+    )
+    log.start()
+    submitted: list[list[str]] = [[] for _ in range(4)]
+
+    def submit_many(ids: list[str]) -> None:
+        for index in range(10 * COMPACT_RECORDS + 17):
+            record = make_record(rows=1 + index % 2, version=3 + index % 2)  # two versions: two compactions
+            ids.append(record.prediction_id)
+            assert log.submit(record)
+
+    threads = [threading.Thread(target=submit_many, args=(ids,)) for ids in submitted]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    written = [r.prediction_id for r in sink.records]
+    assert sorted(written) == sorted(i for ids in submitted for i in ids)  # all, and none twice
+    stats = log.stats
+    assert (stats.submitted, stats.written_requests, stats.unfinished, stats.failed) == (
+        len(written),
+        len(written),
+        0,
+        0,
+    )

@@ -28,8 +28,8 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import cast
+from collections.abc import Callable, Hashable, Iterator
+from typing import TypeVar, cast
 
 from inferd.telemetry.prediction_log.checked_records import CheckedRecords
 from inferd.telemetry.prediction_log.compact_records import CompactRecords
@@ -42,6 +42,7 @@ CHUNK_RECORDS = 256
 CHUNK_ROWS = 2048
 MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer holds at half full
 Drained = list[CompactRecords | PredictionRecord]
+_Chunk = TypeVar("_Chunk", CheckedRecords, CompactRecords)
 
 
 class Writer:
@@ -141,12 +142,7 @@ class Writer:
             for error in errors:
                 self.failed += 1
                 logger.error("prediction log: request not logged: %s", error)
-            if checked.rows <= max_rows:
-                yield checked
-                continue
-            ends = _row_bounded_ends(checked.row_counts, max_rows)
-            for begin, end in itertools.pairwise([0, *ends]):
-                yield checked.part(begin, end)
+            yield from _row_bounded(checked, max_rows)
 
     def _write(self, records: CheckedRecords | CompactRecords) -> None:
         try:
@@ -191,20 +187,31 @@ class Writer:
 def _compact_chunks(compacts: list[CompactRecords], max_rows: int) -> Iterator[CompactRecords]:
     """Consecutive compact batches of one model version and its columns joined, up to ``max_rows`` rows."""
     pending: list[CompactRecords] = []
+    pending_key: Hashable = None
     rows = 0
     for compact in compacts:
-        if pending and (rows + compact.rows > max_rows or compact.key() != pending[0].key()):
+        key = compact.key()
+        if pending and (rows + compact.rows > max_rows or key != pending_key):
             yield CompactRecords.joined(pending)
             pending, rows = [], 0
         if compact.rows > max_rows:  # large requests: cut between them, as for records
-            ends = _row_bounded_ends(compact.row_counts, max_rows)
-            for begin, end in itertools.pairwise([0, *ends]):
-                yield compact.part(begin, end)
+            yield from _row_bounded(compact, max_rows)
             continue
         pending.append(compact)
+        pending_key = key
         rows += compact.rows
     if pending:
         yield CompactRecords.joined(pending)
+
+
+def _row_bounded(chunk: _Chunk, max_rows: int) -> Iterator[_Chunk]:
+    """``chunk`` as it is, or cut between requests into parts of at most ``max_rows`` rows or one request."""
+    if chunk.rows <= max_rows:
+        yield chunk
+        return
+    ends: list[int] = _row_bounded_ends(chunk.row_counts, max_rows)
+    for begin, end in itertools.pairwise([0, *ends]):
+        yield chunk.part(begin, end)
 
 
 def _row_bounded_ends(counts: list[int], max_rows: int) -> list[int]:

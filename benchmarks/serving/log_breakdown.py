@@ -26,7 +26,8 @@ import sys
 from alternating_rounds import cpu_us_by_mode
 from inferd.server.inference_service import InferenceService
 from inferd.telemetry.prediction_log import PredictionLog, PredictionRecord
-from inferd.telemetry.prediction_log.writer import Drained, Writer
+from inferd.telemetry.prediction_log.compact_records import Queued
+from inferd.telemetry.prediction_log.writer import Writer
 
 MODES = ("off", "records only", "queued, not written", "as shipped")
 
@@ -44,7 +45,7 @@ class Switches:
         def switched_submit(log: PredictionLog, record: PredictionRecord) -> bool:
             return True if cls.mode == "records only" else submit(log, record)
 
-        def switched_flush(writer: Writer, items: Drained) -> None:
+        def switched_flush(writer: Writer, items: Queued) -> None:
             if cls.mode != "queued, not written":
                 flush(writer, items)
 

@@ -162,7 +162,10 @@ class CompactRecords(Sequence[PredictionRecord]):
         )
 
 
-def compacted(records: list[PredictionRecord]) -> list[CompactRecords | PredictionRecord]:
+Queued = list[CompactRecords | PredictionRecord]  # what the log queues and the writer drains, oldest first
+
+
+def compacted(records: list[PredictionRecord]) -> Queued:
     """``records`` compacted by model version; those that cannot be, as they are (oldest first in each).
 
     Never raises: it runs inside ``submit``, and whatever it cannot compact the writer checks itself.
@@ -171,7 +174,7 @@ def compacted(records: list[PredictionRecord]) -> list[CompactRecords | Predicti
         groups = _by_version(records)
     except Exception:
         return list(records)
-    items: list[CompactRecords | PredictionRecord] = []
+    items: Queued = []
     for group in groups:
         try:
             compact = CompactRecords.of(group)

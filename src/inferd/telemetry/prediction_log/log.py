@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from inferd.telemetry.prediction_log.compact_records import COMPACT_RECORDS, CompactRecords, compacted
+from inferd.telemetry.prediction_log.compact_records import COMPACT_RECORDS, Queued, compacted
 from inferd.telemetry.prediction_log.masking import PiiMasker
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.settings import PredictionLogSettings
@@ -73,7 +73,7 @@ class PredictionLog:
         self._capacity = settings.buffer_records
         self._wake_at = max(1, settings.buffer_records // 2)
         self._lock = threading.Lock()
-        self._compacted: list[CompactRecords | PredictionRecord] = []  # oldest first
+        self._compacted: Queued = []
         self._fresh: list[PredictionRecord] = []  # not yet compacted, newer than all of the above
         self._queued = 0  # requests in both
         self._closed = False
@@ -182,7 +182,7 @@ class PredictionLog:
             type(exc).__name__,
         )
 
-    def _drain(self) -> list[CompactRecords | PredictionRecord]:
+    def _drain(self) -> Queued:
         """Everything queued, oldest first; called by the writer thread, which also reports drops."""
         with self._lock:
             items, fresh = self._compacted, self._fresh

@@ -32,7 +32,7 @@ from collections.abc import Callable, Hashable, Iterator
 from typing import TypeVar, cast
 
 from inferd.telemetry.prediction_log.checked_records import CheckedRecords
-from inferd.telemetry.prediction_log.compact_records import CompactRecords
+from inferd.telemetry.prediction_log.compact_records import CompactRecords, Queued
 from inferd.telemetry.prediction_log.record import PredictionRecord
 from inferd.telemetry.prediction_log.sink import PredictionSink
 
@@ -41,14 +41,13 @@ logger = logging.getLogger("inferd.telemetry.prediction_log")
 CHUNK_RECORDS = 256
 CHUNK_ROWS = 2048
 MAX_CHUNKS_PER_DRAIN = 32  # 8192 requests: more than the default buffer holds at half full
-Drained = list[CompactRecords | PredictionRecord]
 _Chunk = TypeVar("_Chunk", CheckedRecords, CompactRecords)
 
 
 class Writer:
     """Drains ``drain()`` into ``sink`` on its own thread; started and stopped by :class:`PredictionLog`."""
 
-    def __init__(self, drain: Callable[[], Drained], sink: PredictionSink, flush_interval_s: float) -> None:
+    def __init__(self, drain: Callable[[], Queued], sink: PredictionSink, flush_interval_s: float) -> None:
         self.wake = threading.Event()
         self.written_requests = 0
         self.written_rows = 0
@@ -103,7 +102,7 @@ class Writer:
                 "prediction log: closing %s failed, rows it still held are lost: %s", self._name, exc
             )
 
-    def _flush(self, items: Drained) -> None:
+    def _flush(self, items: Queued) -> None:
         """Write ``items`` chunk by chunk, letting go of the GIL in between (see the module docstring)."""
         if not items:
             self._write(CheckedRecords([], []))  # so that the sink can close files that are due
@@ -113,7 +112,7 @@ class Writer:
                 time.sleep(0)
             self._write(chunk)
 
-    def _chunks(self, items: Drained) -> Iterator[CheckedRecords | CompactRecords]:
+    def _chunks(self, items: Queued) -> Iterator[CheckedRecords | CompactRecords]:
         """``items`` in chunks: compact batches joined, records checked (see :meth:`_record_chunks`).
 
         Each bound grows for a drain of more than MAX_CHUNKS_PER_DRAIN chunks' worth.

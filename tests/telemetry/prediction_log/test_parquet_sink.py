@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -29,6 +30,16 @@ class FakeClock:
 
 def parquet_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.parquet"))
+
+
+def first_row_group_columns(root: Path, records: list[PredictionRecord]) -> dict[str, Any]:
+    """``records`` written by a sink into ``root`` (one file): its first row group's column chunks by name."""
+    sink = ParquetSink(root)
+    sink.write(records)
+    sink.close()
+    (path,) = parquet_files(root)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    return {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
 
 
 def read_duckdb(root: Path, query: str) -> list[tuple[object, ...]]:
@@ -228,12 +239,8 @@ def test_a_request_whose_columns_disagree_on_rows_is_refused_naming_them(tmp_pat
 
 
 def test_values_unique_to_a_request_are_not_dictionary_encoded_and_the_others_are(tmp_path: Path) -> None:
-    sink = ParquetSink(tmp_path)
-    sink.write([make_record(rows=4) for _ in range(50)])
-    sink.close()
-    (path,) = parquet_files(tmp_path)
-    group = pq.ParquetFile(path).metadata.row_group(0)
-    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+    columns = first_row_group_columns(tmp_path, [make_record(rows=4) for _ in range(50)])
+    encodings = {name: column.encodings for name, column in columns.items()}
     for unique in ("prediction_id", "time", "latency_s", "trace_id"):
         assert not any("DICTIONARY" in encoding for encoding in encodings[unique]), unique
     for repeated in ("input__plan", "output__label"):
@@ -261,12 +268,7 @@ def test_arrays_are_written_as_given_whatever_their_memory_layout(tmp_path: Path
 
 
 def test_flat_columns_carry_statistics_that_let_readers_skip_row_groups(tmp_path: Path) -> None:
-    sink = ParquetSink(tmp_path)
-    sink.write([make_record(rows=4) for _ in range(10)])
-    sink.close()
-    (path,) = parquet_files(tmp_path)
-    group = pq.ParquetFile(path).metadata.row_group(0)
-    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    columns = first_row_group_columns(tmp_path, [make_record(rows=4) for _ in range(10)])
     for flat in ("time", "latency_s", "input__age", "input__visits", "output__label"):
         assert columns[flat].is_stats_set, flat
         assert columns[flat].statistics.has_min_max, flat

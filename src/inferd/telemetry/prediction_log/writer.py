@@ -117,18 +117,26 @@ class Writer:
 
         Each bound grows for a drain of more than MAX_CHUNKS_PER_DRAIN chunks' worth.
         """
-        compacted_rows = sum(item.rows for item in items if isinstance(item, CompactRecords))
-        records = sum(not isinstance(item, CompactRecords) for item in items)
+        # Runs of one kind, grouped by ``type`` (a C call): a Python pass over a drain of thousands
+        # of records held the GIL for milliseconds in one stretch, longer than any chunk.
+        runs = [(kind is CompactRecords, list(run)) for kind, run in itertools.groupby(items, key=type)]
+        compacted_rows = sum(
+            compact.rows
+            for is_compact, run in runs
+            if is_compact
+            for compact in cast("list[CompactRecords]", run)
+        )
+        records = sum(len(run) for is_compact, run in runs if not is_compact)
         scale = max(  # 1 unless far behind
             1,
             -(-compacted_rows // (CHUNK_ROWS * MAX_CHUNKS_PER_DRAIN)),
             -(-records // (CHUNK_RECORDS * MAX_CHUNKS_PER_DRAIN)),
         )
-        for compact, run in itertools.groupby(items, key=lambda item: isinstance(item, CompactRecords)):
-            if compact:
-                yield from _compact_chunks(cast("list[CompactRecords]", list(run)), CHUNK_ROWS * scale)
+        for is_compact, run in runs:
+            if is_compact:
+                yield from _compact_chunks(cast("list[CompactRecords]", run), CHUNK_ROWS * scale)
             else:
-                yield from self._record_chunks(cast("list[PredictionRecord]", list(run)), scale)
+                yield from self._record_chunks(cast("list[PredictionRecord]", run), scale)
 
     def _record_chunks(self, records: list[PredictionRecord], scale: int) -> Iterator[CheckedRecords]:
         """The well-formed ``records`` in chunks of at most CHUNK_RECORDS requests and CHUNK_ROWS rows.

@@ -105,3 +105,12 @@ def test_importing_inferd_pulls_in_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
+
+
+def test_a_server_with_the_prediction_log_off_loads_no_pyarrow() -> None:
+    # pyarrow is ~40 MB of RSS in each of the server's processes, and only the log's writer needs it.
+    code = (
+        "import sys, inferd.cli.app, inferd.server.runner, inferd.server.app; print('pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,10 @@ class JoinedTexts(Sequence[str]):
 
     def to_arrow(self) -> pa.Array:
         """A string array made of the two buffers, without a Python object per text."""
+        # Imported here: only the writer calls this, and a server with the log off never loads
+        # pyarrow (about 40 MB of RSS in every process, the supervisor's included).
+        import pyarrow as pa
+
         offsets = np.zeros(len(self.ends) + 1, dtype=np.int32)
         offsets[1:] = self.ends
         data = pa.py_buffer(self.text.encode("ascii"))

@@ -32,7 +32,7 @@ import socket
 import statistics
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -200,7 +200,8 @@ def report(runs: dict[str, list[Run]], paced_rate: float) -> None:
         for name in ("metrics", "metrics + tracing 10%", "metrics + tracing 100%"):
             if name in runs:
                 cost, cpu_cost = 1 - rate[name] / rate["all off"], cpu[name] / cpu["all off"] - 1
-                print(f"  {name:<30} {cost:+.1%}; {cpu_cost:+.1%}")
+                paired = paired_costs(runs[name], runs["all off"])
+                print(f"  {name:<30} {cost:+.1%}; {cpu_cost:+.1%}; {paired}")
     logged = "metrics + prediction log 100%"
     if logged in runs and "metrics" in runs:
         print(
@@ -210,6 +211,35 @@ def report(runs: dict[str, list[Run]], paced_rate: float) -> None:
             f"(at saturation), p99 at {paced_rate:.0f} req/s "
             f"{paced_p99[logged] / paced_p99['metrics'] - 1:+.1%}"
         )
+        print(f"  throughput {paired_costs(runs[logged], runs['metrics'])}")
+        print(f"  paced p99 {paired_changes(runs[logged], runs['metrics'], paced_p99_change)}")
+
+
+def paired_costs(runs: list[Run], baselines: list[Run]) -> str:
+    """The throughput cost round by round, each against the baseline's server of the same round."""
+    return paired_changes(runs, baselines, throughput_cost)
+
+
+def throughput_cost(run: Run, base: Run) -> float:
+    return 1 - run.wrk.requests_per_s / base.wrk.requests_per_s
+
+
+def paced_p99_change(run: Run, base: Run) -> float:
+    assert run.paced is not None
+    assert base.paced is not None
+    return run.paced.p99_ms / base.paced.p99_ms - 1
+
+
+def paired_changes(runs: list[Run], baselines: list[Run], change: Callable[[Run, Run], float]) -> str:
+    """``change`` of each round's run against the same round's baseline: the median, and every round's.
+
+    The servers of one round run within a minute of each other, so a round's ratio leaves
+    out the drift between rounds that the ratio of two medians keeps (the machine's speed
+    moved by 10-20% within a run here).
+    """
+    changes = sorted(change(run, base) for run, base in zip(runs, baselines, strict=True))
+    rounds = ", ".join(f"{value:+.1%}" for value in changes)
+    return f"paired by round: median {statistics.median(changes):+.1%} (rounds {rounds})"
 
 
 if __name__ == "__main__":

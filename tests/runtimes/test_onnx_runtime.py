@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 from sklearn.ensemble import GradientBoostingClassifier
@@ -97,3 +100,70 @@ def test_a_skops_file_loaded_as_onnx_is_refused(gbc: Trained, model_dir: Factory
     skops.io.dump(gbc.model, path)
     with pytest.raises(InvalidArtifactError, match="cannot be read as an ONNX model"):
         load_runtime(path, "onnx")
+
+
+def _graph_model(path: Path, nodes: list[Any], inputs: list[Any], outputs: list[Any], **initial: Any) -> Path:
+    """A small hand-built ONNX graph saved at ``path``: ``initial`` names constant tensors."""
+    from onnx import helper, numpy_helper, save
+
+    initializers = [numpy_helper.from_array(value, name) for name, value in initial.items()]
+    graph = helper.make_graph(nodes, "test", inputs, outputs, initializer=initializers)
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def string_echo(model_dir: Factory) -> Path:
+    """A graph whose string input comes back as its output: what a text model's first node sees."""
+    from onnx import TensorProto, helper
+
+    return _graph_model(
+        model_dir("onnx-strings") / "echo.onnx",
+        [helper.make_node("Identity", ["text"], ["same"])],
+        [helper.make_tensor_value_info("text", TensorProto.STRING, [None, 1])],
+        [helper.make_tensor_value_info("same", TensorProto.STRING, [None, 1])],
+    )
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([["héllo"], ["wörld"]], dtype=object),  # str objects, as the contract gives them
+        np.array([[b"h\xc3\xa9llo"], [b"w\xc3\xb6rld"]], dtype=object),  # bytes objects, as v2 BYTES arrive
+        np.array([["héllo".encode()], ["wörld".encode()]], dtype="S"),  # fixed-width bytes
+    ],
+    ids=["str", "bytes", "fixed-width bytes"],
+)
+def test_onnx_string_inputs_reach_the_graph_as_text_whatever_their_numpy_form(
+    string_echo: Path, column: np.ndarray
+) -> None:
+    runtime = load_runtime(string_echo, "onnx")
+    assert runtime.signature.inputs == (TensorSpec("text", "object", (-1, 1)),)
+    outputs = runtime.predict({"text": column})
+    assert outputs["same"].tolist() == [["héllo"], ["wörld"]]
+
+
+def test_onnx_float_input_that_is_not_numeric_is_refused_naming_it(gbc: Trained) -> None:
+    rows = gbc.rows.astype(object)
+    rows[1, 2] = "not a number"
+    with pytest.raises(InvalidInputError, match=r"input 'input' cannot be read as float32"):
+        load_runtime(gbc.path).predict({"input": rows})
+
+
+def test_a_batch_the_graph_itself_refuses_is_the_clients_error(model_dir: Factory) -> None:
+    # The input's width is left open in the graph, so only the MatMul can tell that 4 columns
+    # do not fit its 3-row weights: onnxruntime's error becomes a 400, not a 500.
+    from onnx import TensorProto, helper
+
+    path = _graph_model(
+        model_dir("onnx-matmul") / "matmul.onnx",
+        [helper.make_node("MatMul", ["x", "weights"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, None])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 2])],
+        weights=np.ones((3, 2), dtype=np.float32),
+    )
+    runtime = load_runtime(path, "onnx")
+    fitting = runtime.predict({"x": np.ones((2, 3), np.float32)})
+    np.testing.assert_array_equal(fitting["y"], np.full((2, 2), 3.0))
+    with pytest.raises(InvalidInputError, match="the ONNX model refused the batch"):
+        runtime.predict({"x": np.ones((2, 4), np.float32)})

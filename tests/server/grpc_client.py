@@ -57,6 +57,16 @@ def main(url: str) -> None:
     stats = client.get_inference_statistics("clf", as_json=True)["model_stats"][0]
     seen["inference_count"] = int(stats["inference_count"])
     seen["index"] = [m["name"] for m in client.get_model_repository_index(as_json=True)["models"]]
+    seen["metadata_unknown"] = error_of(lambda: client.get_model_metadata("nope"))
+    seen["statistics_unknown"] = error_of(lambda: client.get_inference_statistics("nope"))
+    seen["load_unknown"] = error_of(lambda: client.load_model("nope"))
+    client.unload_model("echo")
+    seen["echo_ready_unloaded"] = client.is_model_ready("echo")
+    seen["echo_state_unloaded"] = {
+        m["name"]: m.get("state") for m in client.get_model_repository_index(as_json=True)["models"]
+    }.get("echo")
+    client.load_model("echo")  # back as it was: the server is shared with the other tests
+    seen["echo_ready_reloaded"] = client.is_model_ready("echo")
     print(json.dumps(seen))
 
 

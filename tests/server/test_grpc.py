@@ -58,3 +58,16 @@ def test_grpc_errors_carry_the_matching_status_codes(seen: dict[str, Any]) -> No
 
 def test_grpc_repository_index_lists_served_models(seen: dict[str, Any]) -> None:
     assert {"clf", "iris", "slow", "echo"} <= set(seen["index"])
+
+
+def test_grpc_metadata_and_statistics_of_an_unknown_model_are_not_found(seen: dict[str, Any]) -> None:
+    assert seen["metadata_unknown"]["status"] == "StatusCode.NOT_FOUND"
+    assert "nope" in seen["metadata_unknown"]["message"]
+    assert seen["statistics_unknown"]["status"] == "StatusCode.NOT_FOUND"
+
+
+def test_grpc_repository_unload_and_load(seen: dict[str, Any]) -> None:
+    assert seen["echo_ready_unloaded"] is False
+    assert seen["echo_state_unloaded"] == "UNAVAILABLE"
+    assert seen["echo_ready_reloaded"] is True
+    assert seen["load_unknown"]["status"] == "StatusCode.NOT_FOUND"

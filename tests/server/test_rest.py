@@ -195,8 +195,29 @@ def test_repository_index_unload_and_load(client: httpclient.InferenceServerClie
     assert index["clf"]["state"] == "READY"
     client.unload_model("echo")
     assert not client.is_model_ready("echo")
+    # Still in the index, as the extension asks (it lists what the load API can load), and why.
+    unloaded = {m["name"]: m for m in client.get_model_repository_index()}["echo"]
+    assert (unloaded["state"], unloaded["reason"]) == ("UNAVAILABLE", "unloaded")
     client.load_model("echo")
     assert client.is_model_ready("echo")
+
+
+def test_repository_index_ready_flag_lists_only_ready_models(server: RunningServer) -> None:
+    http_json(f"{server.url}/v2/repository/models/echo/unload", {})
+    try:
+        status, everything = http_json(f"{server.url}/v2/repository/index", {})
+        assert status == 200
+        status, ready = http_json(f"{server.url}/v2/repository/index", {"ready": True})
+        assert status == 200
+    finally:
+        http_json(f"{server.url}/v2/repository/models/echo/load", {})
+    assert "echo" in {m["name"] for m in everything}
+    assert "echo" not in {m["name"] for m in ready}
+    assert {m["state"] for m in ready} == {"READY"}
+    assert {"clf", "iris"} <= {m["name"] for m in ready}
+    status, answer = http_json(f"{server.url}/v2/repository/index", {"ready": "yes"})
+    assert status == 400
+    assert "'ready'" in answer["error"]
 
 
 def test_concurrent_requests_of_different_sizes_each_get_their_own_rows(server: RunningServer) -> None:

@@ -110,7 +110,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def RepositoryIndex(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         response = pb.RepositoryIndexResponse()
-        for state in self._manager.index():
+        for state in await self._manager.index():
             if request.ready and state.state != "READY":
                 continue
             response.models.add(

@@ -147,7 +147,11 @@ def openapi_document(version: str) -> dict[str, Any]:
                 }
             },
             "/v2/repository/index": {
-                "post": {"summary": "Repository index", "responses": {"200": {"description": "index"}}}
+                "post": {
+                    "summary": "Repository index: every registered model, served or not",
+                    "description": 'An optional body {"ready": true} lists only the models ready to serve.',
+                    "responses": {"200": {"description": "index"}, **_errors(400)},
+                }
             },
             "/v2/repository/models/{name}/load": {
                 "post": {

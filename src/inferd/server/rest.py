@@ -17,7 +17,13 @@ from typing import NamedTuple
 import orjson
 
 import inferd
-from inferd.errors import InferdError, NotFoundError, OverloadedError, VersionNotFoundError
+from inferd.errors import (
+    InferdError,
+    InvalidInputError,
+    NotFoundError,
+    OverloadedError,
+    VersionNotFoundError,
+)
 from inferd.protocol import records, v2
 from inferd.server.inference import DEGRADED, PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import Answer, InferenceService
@@ -108,7 +114,7 @@ class RestApi:
         if parts[0] == "models":
             return await self._models(method, parts[1:], header, body)
         if parts[0] == "repository":
-            return await self._repository(method, parts[1:])
+            return await self._repository(method, parts[1:], body)
         raise NotFoundError(f"no route for {method} /v2/{'/'.join(parts)}")
 
     async def _models(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -185,9 +191,10 @@ class RestApi:
         handles = [self._manager.served(name, version)] if name is not None else self._manager.handles()
         return _ok(orjson.dumps({"model_stats": [h.statistics.to_dict() for h in handles]}))
 
-    async def _repository(self, method: str, parts: list[str]) -> HttpResponse:
+    async def _repository(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
         _require(method, "POST")
         if parts == ["index"]:
+            ready_only = _index_ready_flag(body)
             states = [
                 {
                     "name": s.name,
@@ -195,7 +202,8 @@ class RestApi:
                     "state": s.state,
                     "reason": s.reason,
                 }
-                for s in self._manager.index()
+                for s in await self._manager.index()
+                if not ready_only or s.state == "READY"
             ]
             return _ok(orjson.dumps(states))
         if len(parts) == 3 and parts[0] == "models" and parts[2] in ("load", "unload"):
@@ -226,6 +234,23 @@ def _model_path(parts: list[str]) -> tuple[str, int | None, str]:
             ) from None
         return name, version, "/".join(parts[3:])
     return name, None, "/".join(parts[1:])
+
+
+def _index_ready_flag(body: bytes) -> bool:
+    """The index request's optional ``{"ready": true}``: list only the models ready for inference."""
+    if not body.strip():
+        return False
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInputError(f"repository index request is not valid JSON: {exc}") from None
+    if not isinstance(request, dict):
+        kind = type(request).__name__
+        raise InvalidInputError(f"repository index request must be a JSON object, got {kind}")
+    ready = request.get("ready", False)
+    if not isinstance(ready, bool):
+        raise InvalidInputError(f"repository index 'ready' must be true or false, got {ready!r:.40}")
+    return ready
 
 
 def _require(method: str, expected: str) -> None:

@@ -68,6 +68,8 @@ class ModelManager:
         self._loading: dict[str, asyncio.Future[ServedModel]] = {}
         self._failed: dict[str, str] = {}
         self._explicit: dict[str, str] = {}  # name -> ref, from settings or the repository API
+        # Unloaded through the repository API: not served again, alias or not, until loaded again.
+        self._unloaded: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # retiring versions, drained in the background
         self._loads: set[asyncio.Task[None]] = set()
         self._watcher: asyncio.Task[None] | None = None
@@ -191,21 +193,29 @@ class ModelManager:
     def handles(self) -> list[ServedModel]:
         return [self._current[name] for name in sorted(self._current)]
 
-    def index(self) -> list[ModelState]:
-        states = [ModelState(h.name, h.version, "READY") for h in self.handles()]
-        states += [ModelState(n, None, "LOADING") for n in sorted(self._loading) if n not in self._current]
-        states += [
-            ModelState(n, None, "UNAVAILABLE", reason)
-            for n, reason in sorted(self._failed.items())
-            if n not in self._current and n not in self._loading
-        ]
-        return states
+    async def index(self) -> list[ModelState]:
+        """The repository extension's index: every registered model, by name, served or not.
+
+        As the extension asks, it lists what the load API could load too: a registered model
+        this server does not serve is ``UNAVAILABLE``, its reason ``unloaded`` when the
+        repository API unloaded it, else ``not loaded``.
+        """
+        registered = await asyncio.to_thread(self._registry.list_models)
+        states = {h.name: ModelState(h.name, h.version, "READY") for h in self.handles()}
+        for name in self._loading:
+            states.setdefault(name, ModelState(name, None, "LOADING"))
+        for name, reason in self._failed.items():
+            states.setdefault(name, ModelState(name, None, "UNAVAILABLE", reason))
+        for summary in registered:
+            reason = "unloaded" if summary.name in self._unloaded else "not loaded"
+            states.setdefault(summary.name, ModelState(summary.name, None, "UNAVAILABLE", reason))
+        return [states[name] for name in sorted(states)]
 
     # -- reloads and the repository API -----------------------------------------------------
 
     async def reload(self) -> list[str]:
         """Re-read the registry and swap in every target whose version changed; returns their refs."""
-        targets = await asyncio.to_thread(self._resolve_targets)
+        targets = await asyncio.to_thread(self._resolve_targets, frozenset(self._unloaded))
         started = []
         for name, version in targets.items():
             current = self._current.get(name)
@@ -226,6 +236,7 @@ class ModelManager:
 
     async def load(self, name: str, *, deadline: float | None = None) -> ServedModel:
         """Serve ``name`` (its alias or latest version), loading it now; the repository extension's load."""
+        self._unloaded.discard(name)
         self._explicit[name] = name
         version = await asyncio.to_thread(self._resolve_one, name)
         current = self._current.get(name)
@@ -244,17 +255,19 @@ class ModelManager:
             loading.cancel()
         if handle is None and loading is None:
             raise ModelNotFoundError(f"model {name!r} is not served here")
+        self._unloaded.add(name)  # else the registry watch would serve its alias again within seconds
         if handle is not None:
             self._retire(handle)
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _resolve_targets(self) -> dict[str, ModelVersion]:
+    def _resolve_targets(self, unloaded: frozenset[str] = frozenset()) -> dict[str, ModelVersion]:
+        """What to serve: the alias's models (less ``unloaded``) and the explicit refs."""
         alias = self._settings.alias
         targets: dict[str, ModelVersion] = {}
         if not self._settings.models and alias:
             for summary in self._registry.list_models():
-                if alias in summary.aliases:
+                if alias in summary.aliases and summary.name not in unloaded:
                     targets[summary.name] = self._registry.get(summary.name, summary.aliases[alias])
         for name, ref in self._explicit.items():
             targets[name] = self._resolve_one(ref)

@@ -89,6 +89,20 @@ def test_binary_outputs_follow_the_json_with_their_size() -> None:
     assert body[header_length:] == outputs["p"].tobytes()
 
 
+def test_text_outputs_of_every_numpy_form_travel_as_binary_bytes() -> None:
+    # A scikit-learn classifier trained on string labels answers with str (a '<U' array, or
+    # objects); asked for binary output, each element goes out as its UTF-8 bytes.
+    outputs = {
+        "unicode": np.array(["sétosa", "virginica"]),
+        "objects": np.array(["sétosa", b"raw", np.bytes_(b"np"), bytearray(b"ba"), 7], dtype=object),
+    }
+    response = InferenceResponse("m", outputs, binary_outputs=frozenset(outputs))
+    body, header_length = encode_response(response)
+    result = InferenceServerClient.parse_response_body(body, header_length=header_length)
+    assert result.as_numpy("unicode").tolist() == ["sétosa".encode(), b"virginica"]
+    assert result.as_numpy("objects").tolist() == ["sétosa".encode(), b"raw", b"np", b"ba", b"7"]
+
+
 def test_non_utf8_bytes_in_a_json_output_ask_for_binary() -> None:
     outputs = {"blob": np.array([b"\xff\xfe"], dtype=object)}
     with pytest.raises(InvalidInputError, match=r"output .blob. .* binary_data"):

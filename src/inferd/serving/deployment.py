@@ -139,7 +139,7 @@ def _cache(value: Any) -> CacheConfig | None:
             f"deployment: cache backend {backend!r} must be one of {', '.join(CACHE_BACKENDS)}"
         )
     try:
-        return CacheConfig(
+        config = CacheConfig(
             backend=backend,
             max_bytes=int(value.get("max_bytes", CacheConfig.max_bytes)),
             ttl_s=float(value.get("ttl_s", CacheConfig.ttl_s)),
@@ -147,3 +147,11 @@ def _cache(value: Any) -> CacheConfig | None:
         )
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"deployment: bad cache setting: {exc}") from exc
+    # Refused here, at registration, rather than by every request's cache write later.
+    if config.max_bytes <= 0:
+        raise InvalidInputError(f"deployment: cache max_bytes must be positive, got {config.max_bytes}")
+    if not config.ttl_s > 0:  # NaN too
+        raise InvalidInputError(
+            f"deployment: cache ttl_s must be a positive number of seconds, got {config.ttl_s}"
+        )
+    return config

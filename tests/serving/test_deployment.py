@@ -43,8 +43,9 @@ def test_the_parts_are_read_with_their_defaults() -> None:
         ({"cache": {"backend": "memcached"}}, "cache backend 'memcached' must be one of memory, redis"),
         ({"cache": {"max_bytes": "lots"}}, "bad cache setting"),
         ({"cache": {"max_bytes": 0}}, "cache max_bytes must be positive, got 0"),
-        ({"cache": {"ttl_s": -1}}, "cache ttl_s must be a positive number of seconds, got -1.0"),
-        ({"cache": {"backend": "redis", "ttl_s": "nan"}}, "cache ttl_s must be a positive number"),
+        ({"cache": {"ttl_s": -1}}, r"cache ttl_s must be at least 0.001 s, got -1.0"),
+        ({"cache": {"backend": "redis", "ttl_s": 0.0005}}, r"cache ttl_s must be at least 0.001 s"),
+        ({"cache": {"backend": "redis", "ttl_s": "nan"}}, r"cache ttl_s must be at least 0.001 s, got nan"),
     ],
 )
 def test_a_mistake_is_refused_naming_it(data: Any, message: str) -> None:

@@ -32,6 +32,7 @@ from inferd.errors import InvalidInputError
 
 _KEYS = {"features", "preprocess", "model_inputs", "postprocess", "cache"}
 CACHE_BACKENDS = ("memory", "redis")
+MIN_TTL_S = 0.001  # Redis expires in whole milliseconds
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,10 @@ def _cache(value: Any) -> CacheConfig | None:
         )
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"deployment: bad cache setting: {exc}") from exc
-    # Refused here, at registration, rather than by every request's cache write later.
+    # Refused where the deployment is read (at registration), not when a server loads the model;
+    # a NaN ttl_s got past the Redis cache's own check and failed every write.
     if config.max_bytes <= 0:
         raise InvalidInputError(f"deployment: cache max_bytes must be positive, got {config.max_bytes}")
-    if not config.ttl_s > 0:  # NaN too
-        raise InvalidInputError(
-            f"deployment: cache ttl_s must be a positive number of seconds, got {config.ttl_s}"
-        )
+    if not config.ttl_s >= MIN_TTL_S:
+        raise InvalidInputError(f"deployment: cache ttl_s must be at least {MIN_TTL_S} s, got {config.ttl_s}")
     return config

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from inferd.errors import InferdError
 from inferd.serving.cache import PredictionCache, RedisCache, row_keys
 from inferd.tensors import Batch
 from tests.services import REDIS_URL, free_port, require_service
@@ -154,3 +155,9 @@ def test_a_mute_redis_costs_one_socket_timeout_then_nothing() -> None:
     assert 0.05 < first_s < 1.0
     assert again_s < 0.01
     assert cache.stats.errors == 1
+
+
+@pytest.mark.parametrize("ttl_s", [0.0, 0.0005, -1.0, float("nan")])
+def test_a_ttl_redis_cannot_keep_is_refused_at_once(ttl_s: float) -> None:
+    with pytest.raises(InferdError, match=r"ttl_s must be at least 0\.001 s"):
+        RedisCache(REDIS_URL, ttl_s=ttl_s)

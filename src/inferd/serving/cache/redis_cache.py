@@ -43,7 +43,7 @@ class RedisCache:
         cooldown_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if ttl_s < 0.001:
+        if not ttl_s >= 0.001:  # NaN too: it would fail every write
             raise InferdError(f"RedisCache: ttl_s must be at least 0.001 s, got {ttl_s}")
         if timeout_s <= 0 or cooldown_s < 0:
             raise InferdError("RedisCache: timeout_s must be positive and cooldown_s not negative")

@@ -7,10 +7,19 @@ from pathlib import Path
 import numpy as np
 
 from inferd.config import RegistrySettings
+from inferd.contract import Contract
 from inferd.registry import Registry
 from inferd.serving.registration import register_model
 from tests.models import train_onnx_classifier
-from tests.server.fixtures import http_json, start_server
+from tests.server.fixtures import (
+    SLOW_CONTRACT,
+    SLOW_MODEL,
+    http_json,
+    register_in_production,
+    slow_request,
+    start_server,
+    write_python_model,
+)
 
 GRAPH = """
 graph:
@@ -64,5 +73,40 @@ def test_an_ensemble_graph_averages_its_members(tmp_path: Path) -> None:
         assert status == 200
         assert metadata["platform"] == "graph"
         assert [i["name"] for i in metadata["inputs"]] == ["input"]
+    finally:
+        assert server.stop() == 0
+
+
+SLOW_GRAPH = """
+graph:
+  inputs:
+    - {name: x, dtype: float32, shape: [-1]}
+    - {name: sleep_ms, dtype: float32, shape: [-1]}
+  nodes:
+    s: {model: "slow@production"}
+  outputs:
+    echo: s.echo
+"""
+
+
+def test_a_graph_past_its_deadline_answers_504_counts_a_failure_and_serves_on(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    folder, contract = write_python_model(tmp_path / "slow", SLOW_MODEL, SLOW_CONTRACT)
+    graph_file = tmp_path / "slow-graph.yaml"
+    graph_file.write_text(SLOW_GRAPH)
+    register_in_production(home, [("slow", folder, Contract.load(contract)), ("slowgraph", graph_file, None)])
+    server = start_server(home, "--grpc-port", "0")
+    try:
+        url = f"{server.url}/v2/models/slowgraph/infer"
+        status, answer = http_json(url, slow_request(2000, timeout_us=200_000))
+        assert status == 504, answer
+        assert "deadline" in answer["error"]
+        status, answer = http_json(url, slow_request(0))
+        assert status == 200, answer
+        assert answer["outputs"][0]["data"] == [2.0]
+        status, stats = http_json(f"{server.url}/v2/models/slowgraph/stats")
+        assert status == 200
+        counts = stats["model_stats"][0]["inference_stats"]
+        assert (counts["fail"]["count"], counts["success"]["count"]) == (1, 1)
     finally:
         assert server.stop() == 0

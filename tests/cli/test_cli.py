@@ -168,3 +168,52 @@ def test_a_deployment_naming_an_unknown_step_is_refused(
     )
     assert code == 1
     assert "sparkle" in err
+
+
+def test_alias_at_a_time_and_alias_delete(inferd: Inferd, model_dir: Path) -> None:
+    from datetime import timedelta
+
+    from inferd.registry import Registry
+
+    for _ in range(2):
+        assert inferd("models", "register", "iris", str(model_dir / "iris.skops"))[0] == 0
+    assert inferd("alias", "set", "iris", "production", "1")[0] == 0
+    assert inferd("alias", "set", "iris", "production", "2")[0] == 0
+    with Registry.open() as registry:
+        first, second = sorted(registry.alias_history("iris", "production"), key=lambda move: move.at)
+    code, out, err = inferd("alias", "at", "iris", "production", first.at.isoformat())
+    assert code == 0, err
+    assert f"iris@production was version 1 at {first.at:%Y-%m-%d %H:%M:%S} UTC" in out
+    code, out, _ = inferd("alias", "at", "iris", "production", second.at.isoformat())
+    assert "was version 2" in out
+    code, out, _ = inferd("alias", "at", "iris", "production", (first.at - timedelta(days=1)).isoformat())
+    assert code == 0
+    assert "pointed at nothing" in out
+    code, out, err = inferd("alias", "at", "iris", "production", "last tuesday")
+    assert code == 1
+    assert "'last tuesday' is not an ISO-8601 time" in err
+    assert "Traceback" not in out + err
+    code, out, err = inferd("alias", "delete", "iris", "production", "--reason", "retired")
+    assert code == 0, err
+    assert "iris@production: 2 -> deleted" in out
+    code, out, _ = inferd("alias", "history", "iris")
+    assert "retired" in out
+    assert "deleted" in out
+
+
+def test_metrics_and_params_are_read_as_json_when_they_parse(inferd: Inferd, model_dir: Path) -> None:
+    from inferd.registry import Registry
+
+    code, _, err = inferd(
+        "models", "register", "clf", str(model_dir / "classifier.onnx"),
+        "--metric", "auc=0.91", "--param", "team=risk", "--param", "depth=4",
+    )  # fmt: skip
+    assert code == 0, err
+    with Registry.open() as registry:
+        version = registry.get("clf", 1)
+    assert version.metadata["metrics"] == {"auc": 0.91}
+    assert version.metadata["params"] == {"team": "risk", "depth": 4}
+    onnx = str(model_dir / "classifier.onnx")
+    code, _, err = inferd("models", "register", "clf", onnx, "--metric", "auc")
+    assert code == 1
+    assert "--metric 'auc': expected KEY=VALUE" in err

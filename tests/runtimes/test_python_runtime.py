@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from textwrap import dedent
@@ -152,3 +153,25 @@ def test_predict_returning_the_wrong_row_count_is_reported(model_dir: Factory) -
     runtime = load_runtime(folder, signature=Signature((TensorSpec("x", "float64"),)))
     with pytest.raises(InferdError, match="predict returned 1 rows for output 'y', expected 3 rows"):
         runtime.predict({"x": np.zeros(3)})
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "datetime64[s]", "timedelta64[ms]"])
+def test_an_output_the_protocol_cannot_carry_fails_the_warm_up(model_dir: Factory, dtype: str) -> None:
+    folder = model_dir(f"py-{dtype.split('[')[0]}")
+    (folder / "model.py").write_text(
+        dedent(
+            f"""
+            import numpy as np
+
+            class Model:
+                def predict(self, batch):
+                    return {{"when": np.zeros(len(batch["x"]), dtype="{dtype}")}}
+            """
+        )
+    )
+    runtime = load_runtime(folder, signature=Signature((TensorSpec("x", "float64"),)))
+    # A server warms every model up before it serves it: the model fails to load, with this reason.
+    expected = f"output 'when' as {np.dtype(dtype)}, which the Open Inference Protocol cannot carry"
+    with pytest.raises(InferdError, match=re.escape(expected)) as caught:
+        runtime.warmup()
+    assert not isinstance(caught.value, InvalidInputError)  # the model's doing, not the client's

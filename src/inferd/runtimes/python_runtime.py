@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from inferd.errors import InferdError, InvalidArtifactError
+from inferd.errors import InferdError, InvalidArtifactError, InvalidInputError
 from inferd.runtimes.inputs import check_inputs, empty_outputs, sample_batch
 from inferd.runtimes.options import RuntimeOptions
-from inferd.tensors import Batch, Signature
+from inferd.tensors import Batch, Signature, v2_datatype
 
 
 class PythonRuntime:
@@ -83,6 +83,15 @@ class PythonRuntime:
                 raise InferdError(
                     f"{self._source}: predict returned {got} for output {name!r}, expected {rows} rows"
                 )
+            # Found at warm-up, so the model fails to load with this reason, instead of every
+            # request being answered 400 as if the client had sent something wrong.
+            try:
+                v2_datatype(array.dtype)
+            except InvalidInputError:
+                raise InferdError(
+                    f"{self._source}: predict returned output {name!r} as {array.dtype}, which the Open "
+                    "Inference Protocol cannot carry; return numbers, booleans or strings"
+                ) from None
         missing = [spec.name for spec in self._signature.outputs if spec.name not in outputs]
         if missing:
             raise InferdError(f"{self._source}: predict did not return the declared outputs {missing}")

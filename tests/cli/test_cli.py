@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 Inferd = Callable[..., tuple[int, str, str]]
 
@@ -217,3 +218,21 @@ def test_metrics_and_params_are_read_as_json_when_they_parse(inferd: Inferd, mod
     code, _, err = inferd("models", "register", "clf", onnx, "--metric", "auc")
     assert code == 1
     assert "--metric 'auc': expected KEY=VALUE" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("INFERD_CONNECT_TIMEOUT_S", "soon", "INFERD_CONNECT_TIMEOUT_S='soon' is not a number"),
+        ("INFERD_ARTIFACT_OPTIONS", "{key: 1}", "INFERD_ARTIFACT_OPTIONS is not valid JSON"),
+        ("INFERD_ARTIFACT_OPTIONS", "[1, 2]", "INFERD_ARTIFACT_OPTIONS must be a JSON object"),
+    ],
+)
+def test_a_bad_setting_in_the_environment_is_one_line_naming_the_variable(
+    inferd: Inferd, model_dir: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, out, err = inferd("models", "register", "clf", str(model_dir / "classifier.onnx"))
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in out + err

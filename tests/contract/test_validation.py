@@ -233,3 +233,32 @@ def test_a_nullable_field_with_a_range_accepts_nulls_but_checks_the_other_values
     assert contract.validate(batch) == []
     batch["x"] = np.array([np.nan, -1.0, 2.0])
     assert [(v.field, v.row) for v in contract.validate(batch)] == [("x", 1)]
+
+
+def test_whole_numbers_at_the_64_bit_limits_are_accepted_exactly() -> None:
+    # float64 rounds 2**63 - 1 up to 2**63: the range check must not refuse int64's own maximum.
+    contract = Contract((Field("i", "int64"), Field("u", "uint64")))
+    batch = {
+        "i": np.array([None, 2**63 - 1, -(2**63)], dtype=object)[1:],
+        "u": np.array([None, 2**64 - 1, 0], dtype=object)[1:],
+    }
+    assert reasons(contract, batch) == []
+    checked = contract.check(batch)
+    assert checked["i"].tolist() == [2**63 - 1, -(2**63)]
+    assert checked["u"].tolist() == [2**64 - 1, 0]
+    beyond = {
+        "i": np.array([None, 2**63, 0], dtype=object)[1:],
+        "u": np.array([None, 2**64, 1], dtype=object)[1:],
+    }
+    assert reasons(contract, beyond) == [
+        f"field 'i' row 0: {2**63} is out of range for int64 ({-(2**63)} to {2**63 - 1})",
+        f"field 'u' row 0: {2**64} is out of range for uint64 (0 to {2**64 - 1})",
+    ]
+
+
+def test_a_whole_number_too_large_for_float64_is_out_of_range_not_an_infinity() -> None:
+    contract = Contract((Field("x", "float64"),))
+    batch = {"x": np.array([None, 10**400, float("inf"), 2.5], dtype=object)[1:]}
+    violations = contract.validate(batch)
+    assert [(v.field, v.row) for v in violations] == [("x", 0)]
+    assert str(violations[0]).endswith("is out of range for float64")

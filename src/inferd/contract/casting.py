@@ -16,8 +16,10 @@ in object arrays. What each target dtype accepts:
 - Numeric targets refuse strings, even ones that look numeric (``"1.5"``): the
   contract checks what clients send, and a quoted number is usually a client bug.
 
-Known limit: integers held as Python objects are range-checked through float64,
-so one within a few units of the int64 limits may be judged out of range.
+Integers held as Python objects are range-checked through float64, and the few that
+float64 rounds past a dtype's limits (``2**63 - 1`` becomes ``2**63``) are judged again
+exactly; a whole number too large for float64 is out of range for a float field too,
+not an infinity.
 """
 
 from __future__ import annotations
@@ -102,10 +104,48 @@ def _objects_to_numbers(objects: np.ndarray, target: np.dtype[Any]) -> Cast:
     noun = "a bool" if target.kind == "b" else "a number"
     failures = (Failure(wrong, f"{{value}} is not {noun}"),) if wrong.any() else ()
     as_float = _as_floats(np.where(usable, objects, math.nan))
+    if target.kind == "f":
+        overflowed = _overflowed(objects, as_float, usable)
+        if overflowed.any():
+            failures = (*failures, Failure(overflowed, f"{{value}} is out of range for {target.name}"))
+    elif target.kind in "iu":
+        as_float = _within_exact_limits(objects, as_float, usable, target)
     cast = _numbers(as_float, target, nulls if nulls.any() else None, failures)
     if target.kind in "iu" and cast.values is not None:
         cast = replace(cast, values=_exact_integers(objects, target, cast))
     return cast
+
+
+def _overflowed(objects: np.ndarray, as_float: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Where a whole number beyond float64 became an infinity: out of range, not an infinity sent.
+
+    Only the infinities are looked at, one by one: there are rarely any.
+    """
+    overflowed = np.zeros(objects.shape, dtype=bool)
+    for index in np.flatnonzero(np.isinf(as_float) & usable):
+        overflowed.flat[index] = not isinstance(objects.flat[index], float | np.floating)
+    return overflowed
+
+
+def _within_exact_limits(
+    objects: np.ndarray, as_float: np.ndarray, usable: np.ndarray, target: np.dtype[Any]
+) -> np.ndarray:
+    """``as_float``, with 0 for whole numbers within ``target``'s limits that float64 rounds past them.
+
+    float64 rounds 2**63 - 1 up to 2**63, so the float range check would refuse int64's own
+    maximum; the values beyond the limits as floats are judged again exactly (rarely any).
+    The values themselves are cast exactly from ``objects`` (see :func:`_exact_integers`).
+    """
+    info = np.iinfo(target)
+    beyond = usable & ((as_float < np.float64(info.min)) | (as_float >= np.float64(info.max) + 1))
+    if not beyond.any():
+        return as_float
+    adjusted = as_float.copy()
+    for index in np.flatnonzero(beyond):
+        value = objects.flat[index]
+        if isinstance(value, int | np.integer) and info.min <= int(value) <= info.max:
+            adjusted.flat[index] = 0.0
+    return adjusted
 
 
 def _exact_integers(objects: np.ndarray, target: np.dtype[Any], cast: Cast) -> np.ndarray:

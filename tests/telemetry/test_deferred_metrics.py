@@ -47,8 +47,9 @@ def test_nothing_recorded_from_many_threads_is_lost() -> None:
     registry = CollectorRegistry()
     histogram = Histogram("latency_seconds", "l", buckets=BUCKETS, registry=registry)
     counter = Counter("requests", "r", registry=registry)
+    durations = Histogram("request_seconds", "d", buckets=BUCKETS, registry=registry)
     deferred = Deferred()
-    observed, counted = deferred.histogram(histogram), deferred.counter(counter)
+    observed, served = deferred.histogram(histogram), deferred.requests(counter, durations)
     stop = threading.Event()
 
     def publisher() -> None:
@@ -58,7 +59,7 @@ def test_nothing_recorded_from_many_threads_is_lost() -> None:
     def recorder() -> None:
         for _ in range(20_000):
             observed.observe(0.005)
-            counted.inc()
+            served.observe(0.005)
 
     threads = [threading.Thread(target=recorder) for _ in range(4)]
     publishing = threading.Thread(target=publisher)
@@ -72,13 +73,16 @@ def test_nothing_recorded_from_many_threads_is_lost() -> None:
     deferred.publish()
     assert histogram_samples(histogram)[("latency_seconds_bucket", "0.01")] == 80_000
     assert counter_value(counter) == 80_000
+    assert histogram_samples(durations)[("request_seconds_bucket", "0.01")] == 80_000
 
 
 def test_a_queue_that_nobody_publishes_publishes_itself_before_it_grows_past_its_bound() -> None:
-    counter = Counter("requests", "r", registry=CollectorRegistry())
-    counted = Deferred().counter(counter)
+    registry = CollectorRegistry()
+    counter = Counter("requests", "r", registry=registry)
+    durations = Histogram("request_seconds", "d", buckets=BUCKETS, registry=registry)
+    served = Deferred().requests(counter, durations)
     for _ in range(PUBLISH_AT):
-        counted.inc()
+        served.observe(0.002)
     assert counter_value(counter) == PUBLISH_AT
 
 

@@ -94,21 +94,30 @@ class DeferredHistogram(_Pending):
             observe_many(self._child, np.asarray(values, dtype=np.float64))
 
 
-class DeferredCounter(_Pending):
-    """A counter child whose ``inc`` is an append."""
+class DeferredRequests(_Pending):
+    """A request counter child and its duration histogram's child fed by one append a request.
 
-    __slots__ = ()
+    A request is counted and timed together, so one queue of durations serves both: its
+    length is the count. Several of these (one a status code) may share a histogram child.
+    """
 
-    def inc(self, amount: float = 1) -> None:
+    __slots__ = ("_histogram",)
+
+    def __init__(self, counter: Any, histogram: Any) -> None:
+        super().__init__(counter)
+        self._histogram = histogram
+
+    def observe(self, seconds: float) -> None:
         pending = self._pending
-        pending.append(amount)
+        pending.append(seconds)
         if len(pending) >= PUBLISH_AT:
             self.publish()
 
     def publish(self) -> None:
-        amounts = self._take()
-        if amounts:
-            self._child.inc(sum(amounts))
+        durations = self._take()
+        if durations:
+            self._child.inc(len(durations))
+            observe_many(self._histogram, np.asarray(durations, dtype=np.float64))
 
 
 class Deferred:
@@ -121,8 +130,8 @@ class Deferred:
     def histogram(self, child: Any) -> DeferredHistogram:
         return self.add(DeferredHistogram(child))
 
-    def counter(self, child: Any) -> DeferredCounter:
-        return self.add(DeferredCounter(child))
+    def requests(self, counter: Any, histogram: Any) -> DeferredRequests:
+        return self.add(DeferredRequests(counter, histogram))
 
     def add(self, member: _Member) -> _Member:
         with self._lock:

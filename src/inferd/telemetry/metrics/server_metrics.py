@@ -26,7 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from inferd.telemetry.metrics import names
-from inferd.telemetry.metrics.deferred import Deferred, DeferredCounter, DeferredHistogram
+from inferd.telemetry.metrics.deferred import Deferred, DeferredRequests
 from inferd.telemetry.metrics.families import Families
 from inferd.telemetry.metrics.model_metrics import ModelMetrics
 from inferd.telemetry.metrics.multiprocess import MULTIPROCESS_ENV
@@ -56,8 +56,7 @@ class ServerMetrics:
             ProcessCollector(registry=self._registry)
         self.families.build_info.labels(inferd_version).set(1)
         self._deferred = Deferred()
-        self._requests: dict[tuple[str, str, str, int], tuple[DeferredCounter, DeferredHistogram]] = {}
-        self._durations: dict[tuple[str, str, str], DeferredHistogram] = {}
+        self._requests: dict[tuple[str, str, str, int], DeferredRequests] = {}
         self._rows_seen: deque[tuple[float, int]] = deque()
 
     @property
@@ -78,23 +77,16 @@ class ServerMetrics:
 
     def observe_request(self, model: str, version: str, protocol: str, code: int, seconds: float) -> None:
         """One inference request answered with ``code`` (an HTTP status) after ``seconds``."""
-        children = self._requests.get((model, version, protocol, code))
-        if children is None:
-            children = self._request_children(model, version, protocol, code)
-        children[0].inc()
-        children[1].observe(seconds)
+        series = self._requests.get((model, version, protocol, code))
+        if series is None:
+            series = self._request_children(model, version, protocol, code)
+        series.observe(seconds)
 
-    def _request_children(
-        self, model: str, version: str, protocol: str, code: int
-    ) -> tuple[DeferredCounter, DeferredHistogram]:
-        deferred = self._deferred
-        duration = self._durations.get((model, version, protocol))
-        if duration is None:
-            series = self.families.request_duration.labels(model, version, protocol)
-            duration = self._durations[(model, version, protocol)] = deferred.histogram(series)
-        count = deferred.counter(self.families.requests.labels(model, version, protocol, str(code)))
-        children = self._requests[(model, version, protocol, code)] = (count, duration)
-        return children
+    def _request_children(self, model: str, version: str, protocol: str, code: int) -> DeferredRequests:
+        count = self.families.requests.labels(model, version, protocol, str(code))
+        duration = self.families.request_duration.labels(model, version, protocol)  # one for every code
+        series = self._requests[(model, version, protocol, code)] = self._deferred.requests(count, duration)
+        return series
 
     def publish(self) -> None:
         """Add what the request path recorded since the last time to the series (see ``deferred``)."""

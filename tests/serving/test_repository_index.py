@@ -4,6 +4,7 @@ unload lasts until a load, however often the registry is read again."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,20 @@ def test_an_unloaded_model_stays_unloaded_when_the_registry_is_read_again(regist
     spare = ("UNAVAILABLE", "not loaded")
     assert seen["after unload"] == {"clf": ("UNAVAILABLE", "unloaded"), "spare": spare}
     assert seen["after load"] == {"clf": ("READY", ""), "spare": spare}
+
+
+def test_a_server_with_nothing_to_serve_says_why(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    registry = Registry.open(RegistrySettings(home=tmp_path / "empty"))
+
+    async def scenario() -> list[ModelState]:
+        manager = ModelManager(registry, ServingSettings())
+        await manager.start(watch=False)
+        try:
+            return await manager.index()
+        finally:
+            await manager.close()
+
+    with caplog.at_level(logging.WARNING, logger="inferd.serving"):
+        assert asyncio.run(scenario()) == []
+    assert "no model to serve yet: no model has the alias 'production'" in caplog.text
+    assert "inferd alias set NAME production VERSION" in caplog.text

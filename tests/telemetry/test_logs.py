@@ -79,6 +79,25 @@ def test_configure_logging_sets_the_level_and_format(capsys: pytest.CaptureFixtu
     assert [line["message"] for line in lines] == ["shown"]
 
 
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_alembics_plugin_list_is_left_out_unless_debugging(
+    capsys: pytest.CaptureFixture[str], level: str, shown: bool
+) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure_logging(LoggingSettings(format="human", level=level))
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.schemas")
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade  -> 0001")
+        err = capsys.readouterr().err
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.NOTSET)
+    assert ("setup plugin" in err) is shown
+    assert "Running upgrade" in err  # what the migration does stays
+
+
 @pytest.mark.parametrize(("field", "value"), [("format", "xml"), ("level", "LOUD")])
 def test_settings_refuse_unknown_formats_and_levels(field: str, value: str) -> None:
     with pytest.raises(InvalidInputError, match=field):

@@ -95,6 +95,15 @@ class ModelManager:
         targets = await asyncio.to_thread(self._resolve_targets)
         for version in targets.values():
             self._begin_load(version)
+        if not targets:
+            # Ready, and serving nothing: say why, or it looks like a server that lost its models.
+            alias = self._settings.alias
+            log.warning(
+                "no model to serve yet: %s; register one and set the alias (`inferd alias set NAME %s "
+                "VERSION`), name models on the command line, or load one through the repository API",
+                f"no model has the alias {alias!r}" if alias else "no alias and no models named",
+                alias or "production",
+            )
         self._started = True
         if watch and self._settings.watch_interval_s > 0:
             self._watcher = asyncio.create_task(self._watch(), name="inferd-registry-watch")

@@ -104,6 +104,9 @@ def _add_context(line: dict[str, Any]) -> None:
             line[name] = value
 
 
+CHATTY_LOGGERS = ("alembic.runtime.plugins",)
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     """Send every ``inferd`` (and library) record to stderr in the chosen format, at the chosen level."""
     handler = logging.StreamHandler(sys.stderr)
@@ -113,3 +116,8 @@ def configure_logging(settings: LoggingSettings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.level.upper())
+    # Libraries whose INFO lines say nothing an operator needs (alembic lists each of its
+    # plugins when a new registry is migrated); DEBUG shows them again.
+    quiet = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)

@@ -107,10 +107,16 @@ def test_importing_inferd_pulls_in_no_heavy_library() -> None:
     assert out.strip() == ""
 
 
-def test_a_server_with_the_prediction_log_off_loads_no_pyarrow() -> None:
-    # pyarrow is ~40 MB of RSS in each of the server's processes, and only the log's writer needs it.
+def test_a_servers_supervisor_loads_neither_numpy_nor_pyarrow() -> None:
+    # What `inferd serve` imports before granian forks its workers. pyarrow is ~40 MB of RSS in a
+    # process and only the prediction log's writer needs it; numpy ~16 MB, which only the workers
+    # need (the packages' names are imported on first use, see inferd._optional.lazy_exports).
     code = (
-        "import sys, inferd.cli.app, inferd.server.runner, inferd.server.app; print('pyarrow' in sys.modules)"
+        "import sys, inferd.cli.app, inferd.server.runner; "
+        "print(sorted(m for m in ('numpy', 'pyarrow') if m in sys.modules))"
     )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys, inferd.server.app; print('pyarrow' in sys.modules)"  # a worker, the log off
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -6,8 +6,9 @@ almost nothing until a name is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inferd._optional import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -36,9 +37,4 @@ if TYPE_CHECKING:
     from inferd.tensors import Signature as Signature
     from inferd.tensors import TensorSpec as TensorSpec
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'inferd' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports("inferd", _EXPORTS)

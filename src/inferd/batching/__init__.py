@@ -6,9 +6,26 @@ loaded model's predict in a :class:`Batcher` and reports through a :class:`Batch
 
 from __future__ import annotations
 
-from inferd.batching.batcher import Batcher, Predict
-from inferd.batching.observer import BatchObserver
-from inferd.batching.policy import DispatchPolicy
-from inferd.batching.settings import BatchingSettings
+from typing import TYPE_CHECKING
 
-__all__ = ["BatchObserver", "Batcher", "BatchingSettings", "DispatchPolicy", "Predict"]
+from inferd._optional import lazy_exports
+
+# Imported on first use: a server's supervisor reads the settings, and needs no numpy for it.
+_EXPORTS: dict[str, str] = {
+    "Batcher": "inferd.batching.batcher",
+    "Predict": "inferd.batching.batcher",
+    "BatchObserver": "inferd.batching.observer",
+    "DispatchPolicy": "inferd.batching.policy",
+    "BatchingSettings": "inferd.batching.settings",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from inferd.batching.batcher import Batcher as Batcher
+    from inferd.batching.batcher import Predict as Predict
+    from inferd.batching.observer import BatchObserver as BatchObserver
+    from inferd.batching.policy import DispatchPolicy as DispatchPolicy
+    from inferd.batching.settings import BatchingSettings as BatchingSettings
+
+__getattr__ = lazy_exports("inferd.batching", _EXPORTS)

@@ -11,10 +11,28 @@ only when a model of theirs is loaded.
 
 from __future__ import annotations
 
-from inferd.runtimes.detection import detect_framework
-from inferd.runtimes.inputs import sample_batch
-from inferd.runtimes.loading import load_runtime
-from inferd.runtimes.options import RuntimeOptions
-from inferd.runtimes.runtime import FRAMEWORKS, Runtime
+from typing import TYPE_CHECKING
 
-__all__ = ["FRAMEWORKS", "Runtime", "RuntimeOptions", "detect_framework", "load_runtime", "sample_batch"]
+from inferd._optional import lazy_exports
+
+# Imported on first use: a server's supervisor reads the options, and needs no numpy for it.
+_EXPORTS: dict[str, str] = {
+    "FRAMEWORKS": "inferd.runtimes.runtime",
+    "Runtime": "inferd.runtimes.runtime",
+    "RuntimeOptions": "inferd.runtimes.options",
+    "detect_framework": "inferd.runtimes.detection",
+    "load_runtime": "inferd.runtimes.loading",
+    "sample_batch": "inferd.runtimes.inputs",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from inferd.runtimes.detection import detect_framework as detect_framework
+    from inferd.runtimes.inputs import sample_batch as sample_batch
+    from inferd.runtimes.loading import load_runtime as load_runtime
+    from inferd.runtimes.options import RuntimeOptions as RuntimeOptions
+    from inferd.runtimes.runtime import FRAMEWORKS as FRAMEWORKS
+    from inferd.runtimes.runtime import Runtime as Runtime
+
+__getattr__ = lazy_exports("inferd.runtimes", _EXPORTS)

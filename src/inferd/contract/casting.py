@@ -137,7 +137,7 @@ def _within_exact_limits(
     The values themselves are cast exactly from ``objects`` (see :func:`_exact_integers`).
     """
     info = np.iinfo(target)
-    beyond = usable & ((as_float < np.float64(info.min)) | (as_float >= np.float64(info.max) + 1))
+    beyond = usable & _beyond_integer_limits(as_float, info)
     if not beyond.any():
         return as_float
     adjusted = as_float.copy()
@@ -198,10 +198,14 @@ def _integer_failures(array: np.ndarray, target: np.dtype[Any]) -> tuple[Failure
     bounds = f"{{value}} is out of range for {target.name} ({info.min} to {info.max})"
     if kind in "iu":
         return _nonempty(Failure((array < info.min) | (array > info.max), bounds))
-    # Floats: compare against float bounds; max + 1 because float(max) may round up to it.
-    out = (array < np.float64(info.min)) | (array >= np.float64(info.max) + 1)
+    out = _beyond_integer_limits(array, info)
     fractional = (array != np.floor(array)) & np.isfinite(array) & ~out
     return _nonempty(Failure(out, bounds), Failure(fractional, "{value} is not a whole number"))
+
+
+def _beyond_integer_limits(array: np.ndarray, info: np.iinfo[Any]) -> np.ndarray:
+    """Floats outside ``info``'s integer range; max + 1 because float(max) may round up to it."""
+    return np.asarray((array < np.float64(info.min)) | (array >= np.float64(info.max) + 1), dtype=bool)
 
 
 def _convert(

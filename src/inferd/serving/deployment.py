@@ -32,7 +32,7 @@ from inferd.errors import InvalidInputError
 
 _KEYS = {"features", "preprocess", "model_inputs", "postprocess", "cache"}
 CACHE_BACKENDS = ("memory", "redis")
-MIN_TTL_S = 0.001  # Redis expires in whole milliseconds
+MIN_TTL_S = 0.001  # a cache's shortest ttl_s: Redis expires in whole milliseconds
 
 
 @dataclass(frozen=True)

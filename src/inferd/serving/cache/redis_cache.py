@@ -20,6 +20,7 @@ from inferd._optional import require
 from inferd.errors import InferdError
 from inferd.serving.cache.prediction_cache import CacheStats
 from inferd.serving.cache.row_codec import decode_row, encode_row
+from inferd.serving.deployment import MIN_TTL_S
 from inferd.tensors import Batch
 
 log = logging.getLogger("inferd.serving.cache")
@@ -43,8 +44,8 @@ class RedisCache:
         cooldown_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not ttl_s >= 0.001:  # NaN too: it would fail every write
-            raise InferdError(f"RedisCache: ttl_s must be at least 0.001 s, got {ttl_s}")
+        if not ttl_s >= MIN_TTL_S:  # NaN too: it would fail every write
+            raise InferdError(f"RedisCache: ttl_s must be at least {MIN_TTL_S} s, got {ttl_s}")
         if timeout_s <= 0 or cooldown_s < 0:
             raise InferdError("RedisCache: timeout_s must be positive and cooldown_s not negative")
         self.ttl_s = ttl_s

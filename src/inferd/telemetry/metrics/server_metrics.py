@@ -71,7 +71,7 @@ class ServerMetrics:
         """
         for protocol in PROTOCOLS:
             for code in USUAL_CODES:
-                self._request_children(model, str(version), protocol, code)
+                self._request_series(model, str(version), protocol, code)
         self.families.model_load_failures.labels(model)
         return ModelMetrics(self.families, model, version, self._deferred)
 
@@ -79,10 +79,10 @@ class ServerMetrics:
         """One inference request answered with ``code`` (an HTTP status) after ``seconds``."""
         series = self._requests.get((model, version, protocol, code))
         if series is None:
-            series = self._request_children(model, version, protocol, code)
+            series = self._request_series(model, version, protocol, code)
         series.observe(seconds)
 
-    def _request_children(self, model: str, version: str, protocol: str, code: int) -> DeferredRequests:
+    def _request_series(self, model: str, version: str, protocol: str, code: int) -> DeferredRequests:
         count = self.families.requests.labels(model, version, protocol, str(code))
         duration = self.families.request_duration.labels(model, version, protocol)  # one for every code
         series = self._requests[(model, version, protocol, code)] = self._deferred.requests(count, duration)

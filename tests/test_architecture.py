@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.loaded_modules import loaded_by
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "inferd"
 
@@ -99,24 +99,13 @@ def test_nothing_imports_the_cli() -> None:
 
 
 def test_importing_inferd_pulls_in_no_heavy_library() -> None:
-    code = (
-        "import sys, inferd; heavy = [m for m in ('numpy', 'sqlalchemy', 'onnxruntime', 'sklearn', 'pandas', "
-        "'grpc') if m in sys.modules]; print(','.join(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == ""
+    heavy = ("numpy", "sqlalchemy", "onnxruntime", "sklearn", "pandas", "grpc")
+    assert loaded_by("import inferd", heavy) == []
 
 
 def test_a_servers_supervisor_loads_neither_numpy_nor_pyarrow() -> None:
     # What `inferd serve` imports before granian forks its workers. pyarrow is ~40 MB of RSS in a
     # process and only the prediction log's writer needs it; numpy ~16 MB, which only the workers
     # need (the packages' names are imported on first use, see inferd._optional.lazy_exports).
-    code = (
-        "import sys, inferd.cli.app, inferd.server.runner; "
-        "print(sorted(m for m in ('numpy', 'pyarrow') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-    code = "import sys, inferd.server.app; print('pyarrow' in sys.modules)"  # a worker, the log off
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+    assert loaded_by("import inferd.cli.app, inferd.server.runner", ("numpy", "pyarrow")) == []
+    assert loaded_by("import inferd.server.app", ("pyarrow",)) == []  # a worker, the log off

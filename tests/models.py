@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from inferd.registry import Registry
 
 
 def train_onnx_classifier(folder: Path, n_features: int = 6, seed: int = 0) -> Path:
@@ -42,3 +46,17 @@ def train_iris_skops(folder: Path) -> Path:
     path = folder / "iris.skops"
     skops.io.dump(model, path)
     return path
+
+
+def clf_and_spare_registry(folder: Path) -> Registry:
+    """A registry in ``folder``: ``clf`` with the production alias, ``spare`` registered without one."""
+    from inferd.config import RegistrySettings
+    from inferd.registry import Registry
+    from inferd.serving.registration import register_model
+
+    (folder / "trained").mkdir()
+    path = train_onnx_classifier(folder / "trained")
+    registry = Registry.open(RegistrySettings(home=folder / "home"))
+    registry.set_alias("clf", "production", register_model(registry, "clf", path).version, reason="test")
+    register_model(registry, "spare", path)
+    return registry

@@ -12,20 +12,13 @@ import pytest
 from inferd.config import RegistrySettings
 from inferd.registry import Registry
 from inferd.serving.manager import ModelManager, ModelState
-from inferd.serving.registration import register_model
 from inferd.serving.settings import ServingSettings
-from tests.models import train_onnx_classifier
+from tests.models import clf_and_spare_registry
 
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Registry:
-    """``clf`` with the production alias, ``spare`` registered without one."""
-    (tmp_path / "trained").mkdir()
-    path = train_onnx_classifier(tmp_path / "trained")
-    registry = Registry.open(RegistrySettings(home=tmp_path / "home"))
-    registry.set_alias("clf", "production", register_model(registry, "clf", path).version, reason="test")
-    register_model(registry, "spare", path)
-    return registry
+    return clf_and_spare_registry(tmp_path)
 
 
 def index_of(states: list[ModelState]) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -25,13 +27,14 @@ from inferd.server.heap import settle_heap
 from inferd.server.inference_service import InferenceService
 from inferd.server.metrics_sampler import MetricsSampler
 from inferd.server.rest import HttpResponse, RestApi, error_response
-from inferd.server.settings import Configuration
+from inferd.server.settings import SYNC_ENV, Configuration
 from inferd.serving.manager import ModelManager
 from inferd.telemetry.logs import configure_logging
 from inferd.telemetry.metrics.server_metrics import ServerMetrics
 from inferd.telemetry.prediction_log import PredictionLog, open_prediction_log
 
 if TYPE_CHECKING:
+    from inferd.server.shared_repository import SharedRepository
     from inferd.telemetry.tracing.request_tracer import RequestTracer
 
 log = logging.getLogger("inferd.server")
@@ -53,6 +56,7 @@ class InferdApp:
         self._prediction_log: PredictionLog | None = None
         self._sampler: MetricsSampler | None = None
         self._settling: asyncio.Task[None] | None = None
+        self._shared: SharedRepository | None = None
 
     # -- lifecycle (granian calls these with the worker's loop, before and after serving) -----
 
@@ -82,8 +86,17 @@ class InferdApp:
             prediction_log=self._prediction_log,
             access_log_enabled=configuration.logging.access_log,
         )
-        self._api = RestApi(service)
-        await self._manager.start()
+        changes: list[tuple[str, str]] = []
+        sync_dir = os.environ.get(SYNC_ENV)
+        if sync_dir:  # one worker of several: repository calls reach them all
+            from inferd.server.shared_repository import SharedRepository
+
+            self._shared = SharedRepository(self._manager, Path(sync_dir))
+            changes = self._shared.replay()
+        self._api = RestApi(service, repository=self._shared)
+        await self._manager.start(changes=changes)
+        if self._shared is not None:
+            await self._shared.start()
         self._settling = asyncio.create_task(self._settle_when_ready(), name="inferd-settle-heap")
         if self._metrics is not None:
             self._sampler = MetricsSampler(self._metrics, service)
@@ -96,7 +109,7 @@ class InferdApp:
                     ("grpc.max_send_message_length", configuration.server.max_body_bytes),
                 ]
             )
-            grpc_service.add_to_server(self._grpc, service)
+            grpc_service.add_to_server(self._grpc, service, self._shared)
             self._grpc.add_insecure_port(f"{configuration.server.host}:{configuration.server.grpc_port}")
             await self._grpc.start()
 
@@ -114,6 +127,8 @@ class InferdApp:
             self._settling.cancel()
         if self._grpc is not None:
             await self._grpc.stop(self._configuration.server.shutdown_timeout_s)
+        if self._shared is not None:
+            await self._shared.close()
         if self._manager is not None:
             await self._manager.close()
         # After the last request has finished: everything accepted is written, every span exported.

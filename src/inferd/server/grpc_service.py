@@ -28,6 +28,7 @@ from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
 )
 from inferd.server.inference import PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import InferenceService
+from inferd.server.repository import Repository
 from inferd.server.rest import EXTENSIONS
 from inferd.serving.served_model import ServedModel
 
@@ -35,9 +36,10 @@ log = logging.getLogger("inferd.server.grpc")
 
 
 class InferenceServicer(GRPCInferenceServiceServicer):
-    def __init__(self, service: InferenceService) -> None:
+    def __init__(self, service: InferenceService, repository: Repository | None = None) -> None:
         self._service = service
         self._manager = service.manager
+        self._repository: Repository = repository or service.manager
 
     async def ServerLive(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         return pb.ServerLiveResponse(live=True)
@@ -110,7 +112,7 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def RepositoryIndex(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         response = pb.RepositoryIndexResponse()
-        for state in await self._manager.index():
+        for state in await self._repository.index():
             if request.ready and state.state != "READY":
                 continue
             response.models.add(
@@ -123,14 +125,14 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def RepositoryModelLoad(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            await self._manager.load(request.model_name)
+            await self._repository.load(request.model_name)
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelLoadResponse()
 
     async def RepositoryModelUnload(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            await self._manager.unload(request.model_name)
+            await self._repository.unload(request.model_name)
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelUnloadResponse()
@@ -175,5 +177,7 @@ def _fill_statistics(stat: Any, handle: ServedModel) -> None:
             getattr(batch, key).ns = entry[key]["ns"]
 
 
-def add_to_server(server: grpc.aio.Server, service: InferenceService) -> None:
-    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(service), server)  # type: ignore[no-untyped-call]
+def add_to_server(
+    server: grpc.aio.Server, service: InferenceService, repository: Repository | None = None
+) -> None:
+    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(service, repository), server)  # type: ignore[no-untyped-call]

@@ -10,7 +10,7 @@ and answered 500.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import NamedTuple
 
@@ -28,6 +28,7 @@ from inferd.protocol import records, v2
 from inferd.server.inference import DEGRADED, PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import Answer, InferenceService
 from inferd.server.openapi import openapi_document
+from inferd.server.repository import Repository
 
 log = logging.getLogger("inferd.server")
 
@@ -59,12 +60,13 @@ class RestApi:
         self,
         service: InferenceService,
         *,
-        on_reload: Callable[[], Awaitable[list[str]]] | None = None,
+        repository: Repository | None = None,
     ) -> None:
         self._service = service
         self._manager = manager = service.manager
         self._metrics = service.metrics
-        self._on_reload = on_reload or manager.reload
+        #: load, unload, reload: the manager's own, or shared with the other workers of this server
+        self._repository: Repository = repository or manager
         self._openapi: bytes | None = None
 
     async def handle(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -97,7 +99,7 @@ class RestApi:
             return HttpResponse(200, self._metrics.render(), [("content-type", self._metrics.content_type)])
         if path == "/admin/reload":
             _require(method, "POST")
-            return _ok(orjson.dumps({"reloaded": await self._on_reload()}))
+            return _ok(orjson.dumps({"reloaded": await self._repository.reload()}))
         raise NotFoundError(f"no route for {method} {path}")
 
     async def _v2(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -114,7 +116,7 @@ class RestApi:
         if parts[0] == "models":
             return await self._models(method, parts[1:], header, body)
         if parts[0] == "repository":
-            return await self._repository(method, parts[1:], body)
+            return await self._repository_route(method, parts[1:], body)
         raise NotFoundError(f"no route for {method} /v2/{'/'.join(parts)}")
 
     async def _models(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -191,7 +193,7 @@ class RestApi:
         handles = [self._manager.served(name, version)] if name is not None else self._manager.handles()
         return _ok(orjson.dumps({"model_stats": [h.statistics.to_dict() for h in handles]}))
 
-    async def _repository(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
+    async def _repository_route(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
         _require(method, "POST")
         if parts == ["index"]:
             ready_only = _index_ready_flag(body)
@@ -202,15 +204,15 @@ class RestApi:
                     "state": s.state,
                     "reason": s.reason,
                 }
-                for s in await self._manager.index()
+                for s in await self._repository.index()
                 if not ready_only or s.state == "READY"
             ]
             return _ok(orjson.dumps(states))
         if len(parts) == 3 and parts[0] == "models" and parts[2] in ("load", "unload"):
             if parts[2] == "load":
-                await self._manager.load(parts[1])
+                await self._repository.load(parts[1])
             else:
-                await self._manager.unload(parts[1])
+                await self._repository.unload(parts[1])
             return _ok(b"{}")
         raise NotFoundError(f"no route for {method} /v2/repository/{'/'.join(parts)}")
 

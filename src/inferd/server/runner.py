@@ -8,7 +8,7 @@ import tempfile
 from functools import partial
 
 from inferd.server.affinity import CLAIMS_ENV
-from inferd.server.settings import CONFIG_ENV, Configuration
+from inferd.server.settings import CONFIG_ENV, SYNC_ENV, Configuration
 from inferd.server.startup_signals import SignalAwareApp, StartupSignals, StopNotice
 from inferd.telemetry.metrics import MULTIPROCESS_ENV
 
@@ -40,6 +40,10 @@ def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNo
     if server.cpu_affinity:  # where the workers claim their CPUs, one each (see inferd.server.affinity)
         claims_dir = tempfile.mkdtemp(prefix="inferd-cpus-")
         os.environ[CLAIMS_ENV] = claims_dir
+    sync_dir = None
+    if server.workers > 1:  # where a repository call taken by one worker reaches the others
+        sync_dir = tempfile.mkdtemp(prefix="inferd-workers-")
+        os.environ[SYNC_ENV] = sync_dir
     try:
         granian = Granian(
             "inferd.server.app:create_app",
@@ -59,7 +63,7 @@ def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNo
         # still starting hears of it. granian's hint wants a callable app; an RSGI object is one too.
         granian.serve(target_loader=partial(_load_app, notice), wrap_loader=False)  # type: ignore[arg-type]
     finally:
-        for folder in (metrics_dir, claims_dir):
+        for folder in (metrics_dir, claims_dir, sync_dir):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
 

@@ -23,6 +23,8 @@ from inferd.telemetry.prediction_log.settings import PredictionLogSettings
 from inferd.telemetry.tracing import TracingSettings
 
 CONFIG_ENV = "INFERD_SERVER_CONFIG"
+#: The folder where the workers of one server share their repository calls (set by the supervisor).
+SYNC_ENV = "INFERD_WORKER_SYNC_DIR"
 PII_KEY_ENV = "PREDICTION_LOG_PII_KEY"  # INFERD_PREDICTION_LOG_PII_KEY
 
 

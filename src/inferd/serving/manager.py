@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -88,11 +89,20 @@ class ModelManager:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, *, watch: bool = True) -> None:
-        """Begin loading every target in the background; return at once."""
+    async def start(self, *, watch: bool = True, changes: Iterable[tuple[str, str]] = ()) -> None:
+        """Begin loading every target in the background; return at once.
+
+        ``changes`` are the repository API's earlier loads and unloads, in order, as
+        ``("load" | "unload", name)``: those another worker of this server took.
+        """
         for ref in self._settings.models:
             self._explicit[ref.split(":", 1)[0]] = ref
-        targets = await asyncio.to_thread(self._resolve_targets)
+        for change, name in changes:
+            if change == "load":
+                self._mark_loaded(name)
+            else:
+                self._mark_unloaded(name)
+        targets = await asyncio.to_thread(self._resolve_targets, frozenset(self._unloaded))
         for version in targets.values():
             self._begin_load(version)
         if not targets:
@@ -245,8 +255,7 @@ class ModelManager:
 
     async def load(self, name: str, *, deadline: float | None = None) -> ServedModel:
         """Serve ``name`` (its alias or latest version), loading it now; the repository extension's load."""
-        self._unloaded.discard(name)
-        self._explicit[name] = name
+        self._mark_loaded(name)
         version = await asyncio.to_thread(self._resolve_one, name)
         current = self._current.get(name)
         if current is not None and current.version == version.version:
@@ -257,16 +266,24 @@ class ModelManager:
 
     async def unload(self, name: str) -> None:
         """Stop serving ``name``; requests already accepted finish first."""
-        self._explicit.pop(name, None)
         handle = self._current.pop(name, None)
         loading = self._loading.pop(name, None)
         if loading is not None:
             loading.cancel()
         if handle is None and loading is None:
+            self._explicit.pop(name, None)
             raise ModelNotFoundError(f"model {name!r} is not served here")
-        self._unloaded.add(name)  # else the registry watch would serve its alias again within seconds
+        self._mark_unloaded(name)
         if handle is not None:
             self._retire(handle)
+
+    def _mark_loaded(self, name: str) -> None:
+        self._unloaded.discard(name)
+        self._explicit[name] = name
+
+    def _mark_unloaded(self, name: str) -> None:
+        self._explicit.pop(name, None)
+        self._unloaded.add(name)  # else the registry watch would serve its alias again within seconds
 
     # -- internals ----------------------------------------------------------------------------
 

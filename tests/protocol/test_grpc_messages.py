@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inferd.errors import InvalidInputError
+from inferd.errors import InferdError, InvalidInputError
 from inferd.protocol import InferenceRequest, InferenceResponse, RequestedOutput
 from inferd.protocol.grpc import (
     model_metadata_message,
@@ -201,3 +201,10 @@ def test_metadata_messages() -> None:
     assert model.inputs[0].datatype == "FP32"
     assert list(model.inputs[0].shape) == [-1, 30]
     assert model.outputs[0].name == "p"
+
+
+def test_an_output_the_protocol_cannot_carry_is_internal_not_invalid_argument() -> None:
+    response = InferenceResponse("m", {"phase": np.zeros(2, np.complex64)})
+    with pytest.raises(InferdError, match="output 'phase' as complex64") as caught:
+        response_to_message(response)
+    assert caught.value.grpc_code == "INTERNAL"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import orjson
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tritonclient.http import InferenceServerClient
 
-from inferd.errors import InvalidInputError, NotFoundError
+from inferd.errors import InferdError, InvalidInputError, NotFoundError
 from inferd.protocol import InferenceResponse
 from inferd.protocol.datatypes import datatype_of
 from inferd.protocol.v2 import (
@@ -147,3 +149,12 @@ def test_health_and_error_bodies() -> None:
         "error": "model 'x' not found"
     }
     assert orjson.loads(encode_error("bad")) == {"error": "bad"}
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "datetime64[ns]"])
+def test_an_output_the_protocol_cannot_carry_is_the_servers_error_not_the_clients(dtype: str) -> None:
+    outputs = {"label": np.array([1], np.int64), "phase": np.zeros(1, dtype)}
+    with pytest.raises(InferdError, match=f"output 'phase' as {re.escape(dtype)}") as caught:
+        encode_response(InferenceResponse("m", outputs))
+    assert not isinstance(caught.value, InvalidInputError)
+    assert caught.value.http_status == 500

@@ -18,6 +18,8 @@ class Model:
         x = np.asarray(batch["x"], dtype=np.float32)
         if (x < 0).any():
             raise RuntimeError("the model's own bug, with a secret value 12345 in its message")
+        if (x > 100).any():
+            return {"y": np.concatenate([x, x])}  # a row too many: refused by inferd's check of outputs
         return {"y": x + 1}
 """
 FLAKY_CONTRACT = {
@@ -63,5 +65,22 @@ def test_a_model_that_raises_is_a_500_and_internal_logged_and_the_server_serves_
         assert answer["outputs"][0]["data"] == [2.0]
         assert grpc_status(server.grpc_url, 1.0)[0] == grpc.StatusCode.OK
         assert "RuntimeError" in server.log()  # logged for the operator, with its traceback
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_model_that_breaks_its_signature_is_a_500_and_internal_and_logged(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    folder, contract = write_python_model(tmp_path / "flaky", FLAKY_MODEL, FLAKY_CONTRACT)
+    register_in_production(home, [("flaky", folder, Contract.load(contract))])
+    server = start_server(home)
+    try:
+        status, answer = http_json(f"{server.url}/v2/models/flaky/infer", body(500.0))
+        assert status == 500
+        assert "output 'y'" in answer["error"]
+        assert grpc_status(server.grpc_url, 500.0)[0] == grpc.StatusCode.INTERNAL
+        # Both are in the operator's log, not only in the answers.
+        assert server.log().count("internal error") == 2, server.log()
+        assert http_json(f"{server.url}/v2/models/flaky/infer", body(1.0))[0] == 200
     finally:
         assert server.stop() == 0

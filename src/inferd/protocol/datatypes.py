@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from inferd.errors import InvalidInputError
+from inferd.errors import InferdError, InvalidInputError
 from inferd.tensors import V2_DATATYPES, numpy_dtype, v2_datatype
 
 #: numpy dtype per v2 datatype (BYTES -> object).
@@ -26,6 +26,23 @@ def datatype_of(array: np.ndarray) -> str:
     if datatype is None:
         datatype = v2_datatype(array.dtype)
     return datatype
+
+
+def output_datatype(name: str, array: np.ndarray) -> str:
+    """The v2 datatype of model output ``name``; one the protocol cannot carry is the server's error.
+
+    Not the client's: :func:`datatype_of` would say 400, as for a request's input.
+    """
+    datatype = _DATATYPES.get(array.dtype)
+    if datatype is not None:
+        return datatype
+    try:
+        return v2_datatype(array.dtype)
+    except InvalidInputError:
+        raise InferdError(
+            f"the model returned output {name!r} as {array.dtype}, which the Open Inference Protocol "
+            "cannot carry"
+        ) from None
 
 
 def narrow_integers(name: str, datatype: str, values: np.ndarray) -> np.ndarray:

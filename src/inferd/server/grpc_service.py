@@ -157,6 +157,8 @@ def _version(text: str) -> int | None:
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: InferdError) -> None:
     code = getattr(grpc.StatusCode, exc.grpc_code, grpc.StatusCode.INTERNAL)
+    if code == grpc.StatusCode.INTERNAL:  # ours to fix, not the client's
+        log.error("internal error: %s", exc)
     await context.abort(code, str(exc))
 
 

@@ -78,6 +78,8 @@ class RestApi:
                     return await self._infer(name, version, header, body)
             return await self._route(method, path.rstrip("/") or "/", header, body)
         except InferdError as exc:
+            if exc.http_status == HTTPStatus.INTERNAL_SERVER_ERROR:  # ours to fix, not the client's
+                log.error("internal error on %s %s: %s", method, path, exc)
             return error_response(exc)
         except Exception:
             log.exception("internal error on %s %s", method, path)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from inferd.errors import InvalidInputError
-from inferd.protocol.datatypes import datatype_of
+from inferd.protocol.datatypes import datatype_of, output_datatype
 from inferd.protocol.grpc import open_inference_grpc_pb2 as pb
 from inferd.protocol.grpc.contents import CONTENTS_FIELDS, array_from_contents, fill_contents
 from inferd.protocol.grpc.parameters import parameters_from_message, parameters_to_message
@@ -128,7 +128,7 @@ def response_to_message(response: InferenceResponse, raw: bool = True) -> pb.Mod
         model_name=response.model_name, model_version=response.model_version or "", id=response.id or ""
     )
     parameters_to_message(response.parameters, message.parameters)
-    datatypes = {name: datatype_of(array) for name, array in response.outputs.items()}
+    datatypes = {name: output_datatype(name, array) for name, array in response.outputs.items()}
     raw = raw or any(datatype not in CONTENTS_FIELDS for datatype in datatypes.values())
     for name, array in response.outputs.items():
         tensor = message.outputs.add(name=name, datatype=datatypes[name], shape=array.shape)

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from inferd.protocol.datatypes import datatype_of
+from inferd.protocol.datatypes import output_datatype
 from inferd.protocol.messages import InferenceResponse
 from inferd.protocol.raw import raw_from_array
 from inferd.protocol.v2.data import json_data
@@ -29,7 +29,7 @@ def encode_response(response: InferenceResponse) -> tuple[bytes, int | None]:
     chunks: list[bytes] = []
     binary = response.binary_outputs
     for name, array in response.outputs.items():
-        datatype = datatype_of(array)
+        datatype = output_datatype(name, array)
         tensor: dict[str, Any] = {"name": name, "datatype": datatype, "shape": array.shape}
         if name in binary:
             raw = raw_from_array(array, datatype)

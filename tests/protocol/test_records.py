@@ -171,3 +171,11 @@ def test_rows_of_numbers_keep_integer_and_float_fields_apart() -> None:
 def test_an_integer_beyond_64_bits_in_rows_of_numbers_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="field 'age': an integer does not fit in 64 bits"):
         decode_records(orjson.dumps({"instances": [{"age": 2**63, "x": 1.0}]}))
+
+
+def test_predictions_always_carry_an_id_the_requests_else_the_logged_one_else_null() -> None:
+    outputs = {"label": np.array([1])}
+    assert orjson.loads(encode_predictions(outputs, request_id="q-1", prediction_id="p-1"))["id"] == "q-1"
+    logged = orjson.loads(encode_predictions(outputs, prediction_id="p-1"))
+    assert (logged["id"], logged["prediction_id"]) == ("p-1", "p-1")
+    assert orjson.loads(encode_predictions(outputs))["id"] is None

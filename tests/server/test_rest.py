@@ -100,6 +100,9 @@ def test_records_api_returns_labels_and_probabilities(server: RunningServer) -> 
     assert len(body["predictions"][0]["probabilities"]) == 3
     assert body["model_version"] == "1"
     assert body["id"] == "r1"
+    status, body = http_json(f"{server.url}/v1/models/iris:predict", {"instances": rows})
+    assert status == 200, body
+    assert "id" in body  # null here: no id was asked for, and nothing logs the request
 
 
 def test_openapi_document_is_served(server: RunningServer) -> None:

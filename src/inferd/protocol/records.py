@@ -181,7 +181,8 @@ def encode_predictions(
 ) -> bytes:
     """``{"predictions": [{output: value, ...} per row], "model_version", "id", "prediction_id"}``.
 
-    Outputs must agree on the number of rows. Bytes values are decoded as UTF-8.
+    ``id`` is ``request_id``, else ``prediction_id``, else null. Outputs must agree on
+    the number of rows. Bytes values are decoded as UTF-8.
     """
     names = list(outputs)
     lists = [_row_values(name, outputs[name]) for name in names]
@@ -196,8 +197,8 @@ def encode_predictions(
         document["model_name"] = model_name
     if model_version is not None:
         document["model_version"] = model_version
-    if request_id is not None:
-        document["id"] = request_id
+    # Always there, as clients read it: the request's own id, else the id its record was logged under.
+    document["id"] = request_id if request_id is not None else prediction_id
     if prediction_id is not None:
         document["prediction_id"] = prediction_id
     return orjson.dumps(document, option=_DUMPS_OPTIONS)

@@ -63,11 +63,16 @@ _RECORDS_REQUEST = {
 }
 _RECORDS_RESPONSE = {
     "type": "object",
+    "required": ["predictions", "model_name", "model_version", "id"],
     "properties": {
         "predictions": {"type": "array", "items": {"type": "object"}},
         "model_name": {"type": "string"},
         "model_version": {"type": "string"},
-        "id": {"type": "string"},
+        "id": {
+            "type": ["string", "null"],
+            "description": "the request's id, else its prediction id when the log is on, else null",
+        },
+        "prediction_id": {"type": "string", "description": "when the prediction log is on"},
     },
 }
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}

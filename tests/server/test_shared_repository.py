@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from inferd.errors import ModelNotFoundError
@@ -190,3 +191,33 @@ def _unused_pid() -> int:
         except PermissionError:
             pass
         pid -= 1
+
+
+def test_statistics_add_up_every_workers_requests_and_leave_out_one_that_hangs(
+    registry: Registry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: dict[str, object] = {}
+    row = {"input": np.zeros((1, 6), np.float32)}
+
+    async def scenario(group: Workers) -> None:
+        a, _ = await group.start("a"), await group.start("b")
+        for worker, requests in (("a", 3), ("b", 5)):
+            for _ in range(requests):
+                await group.managers[worker].infer("clf", None, row)
+        (clf,) = await a.statistics("clf", None)
+        seen["counted"] = clf["inference_count"]
+        seen["all"] = [s["inference_count"] for s in await a.statistics(None, None)]
+        (group.folder / "acks" / "stuck").write_text("0")  # alive (not a pid), never answering
+        started = time.monotonic()
+        (clf,) = await a.statistics("clf", 1)
+        seen["without the stuck one"], seen["waited"] = clf["inference_count"], time.monotonic() - started
+        with pytest.raises(ModelNotFoundError):
+            await a.statistics("spare", None)
+
+    with caplog.at_level(logging.WARNING, logger="inferd.server"):
+        run(registry, tmp_path, scenario, statistics_timeout_s=0.5)
+    assert seen["counted"] == 8
+    assert seen["all"] == [8]
+    assert seen["without the stuck one"] == 8
+    assert 0.5 <= seen["waited"] < 3  # type: ignore[operator]
+    assert "statistics leave out workers stuck" in caplog.text

@@ -1,4 +1,5 @@
-"""With ``--workers N`` the repository API and ``/admin/reload`` reach every worker, whichever takes them.
+"""With ``--workers N`` the repository API and ``/admin/reload`` reach every worker, whichever takes
+them, and the statistics extension counts every worker's requests.
 
 Each request below opens a connection of its own, so the kernel hands them to both
 workers; before the workers shared these calls, about half of them reached the
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+
+import grpc
 
 from inferd.config import RegistrySettings
 from inferd.registry import Registry
@@ -64,5 +67,33 @@ def test_load_unload_and_reload_reach_every_worker(tmp_path: Path) -> None:
         index = {m["name"]: m for m in http_json(f"{server.url}/v2/repository/index", {})[1]}
         assert (index["clf"]["state"], index["clf"]["version"]) == ("READY", "2")
         assert index["spare"]["state"] == "READY"
+    finally:
+        assert server.stop() == 0
+
+
+def _grpc_inference_count(url: str) -> int:
+    from inferd.protocol.grpc import pb
+    from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import GRPCInferenceServiceStub
+
+    with grpc.insecure_channel(url) as channel:  # one connection: one worker answers
+        stub = GRPCInferenceServiceStub(channel)  # type: ignore[no-untyped-call]
+        response = stub.ModelStatistics(pb.ModelStatisticsRequest(name="clf"), timeout=30)
+    return int(response.model_stats[0].inference_count)
+
+
+def test_statistics_count_the_requests_of_every_worker(tmp_path: Path) -> None:
+    server = start_server(_home(tmp_path), "--workers", "2")
+    try:
+        server.wait_for_workers(2)
+        assert _statuses(f"{server.url}/v2/models/clf/infer") == {200: REQUESTS}
+        for path in ("/v2/models/clf/stats", "/v2/models/clf/versions/1/stats", "/v2/models/stats"):
+            status, body = http_json(server.url + path)
+            assert status == 200, body
+            (stats,) = [s for s in body["model_stats"] if s["name"] == "clf"]
+            assert stats["inference_count"] == REQUESTS, path
+            assert stats["inference_stats"]["success"]["count"] == REQUESTS, path
+            assert sum(b["compute_infer"]["count"] for b in stats["batch_stats"]) == stats["execution_count"]
+        assert _grpc_inference_count(server.grpc_url) == REQUESTS
+        assert http_json(f"{server.url}/v2/models/nope/stats")[0] == 404
     finally:
         assert server.stop() == 0

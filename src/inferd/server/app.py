@@ -93,7 +93,7 @@ class InferdApp:
 
             self._shared = SharedRepository(self._manager, Path(sync_dir))
             changes = self._shared.replay()
-        self._api = RestApi(service, repository=self._shared)
+        self._api = RestApi(service, server_wide=self._shared)
         await self._manager.start(changes=changes)
         if self._shared is not None:
             await self._shared.start()

@@ -28,18 +28,17 @@ from inferd.protocol.grpc.open_inference_grpc_pb2_grpc import (
 )
 from inferd.server.inference import PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import InferenceService
-from inferd.server.repository import Repository
 from inferd.server.rest import EXTENSIONS
-from inferd.serving.served_model import ServedModel
+from inferd.server.server_wide import ServerWide
 
 log = logging.getLogger("inferd.server.grpc")
 
 
 class InferenceServicer(GRPCInferenceServiceServicer):
-    def __init__(self, service: InferenceService, repository: Repository | None = None) -> None:
+    def __init__(self, service: InferenceService, server_wide: ServerWide | None = None) -> None:
         self._service = service
         self._manager = service.manager
-        self._repository: Repository = repository or service.manager
+        self._server_wide: ServerWide = server_wide or service.manager
 
     async def ServerLive(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         return pb.ServerLiveResponse(live=True)
@@ -98,21 +97,17 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def ModelStatistics(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            handles = (
-                [self._manager.served(request.name, _version(request.version))]
-                if request.name
-                else self._manager.handles()
-            )
+            reports = await self._server_wide.statistics(request.name or None, _version(request.version))
         except InferdError as exc:
             await _abort(context, exc)
         response = pb.ModelStatisticsResponse()
-        for handle in handles:
-            _fill_statistics(response.model_stats.add(), handle)
+        for report in reports:
+            _fill_statistics(response.model_stats.add(), report)
         return response
 
     async def RepositoryIndex(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         response = pb.RepositoryIndexResponse()
-        for state in await self._repository.index():
+        for state in await self._server_wide.index():
             if request.ready and state.state != "READY":
                 continue
             response.models.add(
@@ -125,14 +120,14 @@ class InferenceServicer(GRPCInferenceServiceServicer):
 
     async def RepositoryModelLoad(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            await self._repository.load(request.model_name)
+            await self._server_wide.load(request.model_name)
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelLoadResponse()
 
     async def RepositoryModelUnload(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: N802
         try:
-            await self._repository.unload(request.model_name)
+            await self._server_wide.unload(request.model_name)
         except InferdError as exc:
             await _abort(context, exc)
         return pb.RepositoryModelUnloadResponse()
@@ -162,8 +157,7 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: InferdError) 
     await context.abort(code, str(exc))
 
 
-def _fill_statistics(stat: Any, handle: ServedModel) -> None:
-    data = handle.statistics.to_dict()
+def _fill_statistics(stat: Any, data: dict[str, Any]) -> None:
     stat.name = data["name"]
     stat.version = data["version"]
     stat.last_inference = data["last_inference"]
@@ -180,6 +174,6 @@ def _fill_statistics(stat: Any, handle: ServedModel) -> None:
 
 
 def add_to_server(
-    server: grpc.aio.Server, service: InferenceService, repository: Repository | None = None
+    server: grpc.aio.Server, service: InferenceService, server_wide: ServerWide | None = None
 ) -> None:
-    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(service, repository), server)  # type: ignore[no-untyped-call]
+    add_GRPCInferenceServiceServicer_to_server(InferenceServicer(service, server_wide), server)  # type: ignore[no-untyped-call]

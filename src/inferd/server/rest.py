@@ -28,7 +28,7 @@ from inferd.protocol import records, v2
 from inferd.server.inference import DEGRADED, PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import Answer, InferenceService
 from inferd.server.openapi import openapi_document
-from inferd.server.repository import Repository
+from inferd.server.server_wide import ServerWide
 
 log = logging.getLogger("inferd.server")
 
@@ -60,13 +60,13 @@ class RestApi:
         self,
         service: InferenceService,
         *,
-        repository: Repository | None = None,
+        server_wide: ServerWide | None = None,
     ) -> None:
         self._service = service
         self._manager = manager = service.manager
         self._metrics = service.metrics
-        #: load, unload, reload: the manager's own, or shared with the other workers of this server
-        self._repository: Repository = repository or manager
+        #: index, load, unload, reload and stats: the manager's own, or every worker's of this server
+        self._server_wide: ServerWide = server_wide or manager
         self._openapi: bytes | None = None
 
     async def handle(self, method: str, path: str, header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -101,7 +101,7 @@ class RestApi:
             return HttpResponse(200, self._metrics.render(), [("content-type", self._metrics.content_type)])
         if path == "/admin/reload":
             _require(method, "POST")
-            return _ok(orjson.dumps({"reloaded": await self._repository.reload()}))
+            return _ok(orjson.dumps({"reloaded": await self._server_wide.reload()}))
         raise NotFoundError(f"no route for {method} {path}")
 
     async def _v2(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -124,7 +124,7 @@ class RestApi:
     async def _models(self, method: str, parts: list[str], header: HeaderLookup, body: bytes) -> HttpResponse:
         if not parts or parts == ["stats"]:
             _require(method, "GET")
-            return self._stats(None, None)
+            return await self._stats(None, None)
         name, version, rest = _model_path(parts)
         if rest == "infer":
             _require(method, "POST")
@@ -138,7 +138,7 @@ class RestApi:
             return HttpResponse(200 if ready else 400, v2.encode_model_ready(name, ready))
         if rest == "stats":
             _require(method, "GET")
-            return self._stats(name, version)
+            return await self._stats(name, version)
         raise NotFoundError(f"no route for {method} /v2/models/{'/'.join(parts)}")
 
     async def _infer(self, name: str, version: int | None, header: HeaderLookup, body: bytes) -> HttpResponse:
@@ -191,9 +191,8 @@ class RestApi:
             )
         )
 
-    def _stats(self, name: str | None, version: int | None) -> HttpResponse:
-        handles = [self._manager.served(name, version)] if name is not None else self._manager.handles()
-        return _ok(orjson.dumps({"model_stats": [h.statistics.to_dict() for h in handles]}))
+    async def _stats(self, name: str | None, version: int | None) -> HttpResponse:
+        return _ok(orjson.dumps({"model_stats": await self._server_wide.statistics(name, version)}))
 
     async def _repository_route(self, method: str, parts: list[str], body: bytes) -> HttpResponse:
         _require(method, "POST")
@@ -206,15 +205,15 @@ class RestApi:
                     "state": s.state,
                     "reason": s.reason,
                 }
-                for s in await self._repository.index()
+                for s in await self._server_wide.index()
                 if not ready_only or s.state == "READY"
             ]
             return _ok(orjson.dumps(states))
         if len(parts) == 3 and parts[0] == "models" and parts[2] in ("load", "unload"):
             if parts[2] == "load":
-                await self._repository.load(parts[1])
+                await self._server_wide.load(parts[1])
             else:
-                await self._repository.unload(parts[1])
+                await self._server_wide.unload(parts[1])
             return _ok(b"{}")
         raise NotFoundError(f"no route for {method} /v2/repository/{'/'.join(parts)}")
 

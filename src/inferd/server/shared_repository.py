@@ -16,7 +16,8 @@ folder the supervisor makes (``INFERD_WORKER_SYNC_DIR``):
   its models are chosen, so it serves what the others serve.
 
 A call the receiving worker refuses as not found (an unknown model, an unload of one
-not served) changes nothing and is not shared.
+not served) changes nothing and is not shared. Statistics calls are answered with every
+worker's counts (:mod:`inferd.server.shared_statistics`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from inferd.errors import NotFoundError
+from inferd.server.shared_statistics import SharedStatistics
+from inferd.server.worker_folder import ACKS, live_peers, write_whole
 from inferd.serving.manager import ModelManager, ModelState
 
 LOG_NAME = "repository.log"
@@ -52,11 +56,13 @@ class SharedRepository:
         worker_id: str | None = None,
         poll_s: float = 0.05,
         peer_timeout_s: float = 120.0,
+        statistics_timeout_s: float = 2.0,
     ) -> None:
         self._manager = manager
         self._log_path = folder / LOG_NAME
         self._lock_path = folder / "lock"
-        self._acks = folder / "acks"
+        self._folder = folder
+        self._acks = folder / ACKS
         self._id = worker_id or str(os.getpid())
         self._poll_s = poll_s
         self._peer_timeout_s = peer_timeout_s
@@ -65,6 +71,9 @@ class SharedRepository:
         self._applying = asyncio.Lock()
         self._calls = asyncio.Lock()
         self._follower: asyncio.Task[None] | None = None
+        self._statistics = SharedStatistics(
+            manager, folder, self._id, poll_s=poll_s, timeout_s=statistics_timeout_s
+        )
 
     def replay(self) -> list[Change]:
         """Before the manager starts: the loads and unloads in the log so far, to pass to its start."""
@@ -75,8 +84,10 @@ class SharedRepository:
         """Say how far this worker is, and follow what the others append."""
         self._write_ack()
         self._follower = asyncio.create_task(self._follow(), name="inferd-repository-follow")
+        await self._statistics.start()
 
     async def close(self) -> None:
+        await self._statistics.close()
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -98,6 +109,9 @@ class SharedRepository:
         reloaded = await self._call(("reload", ""))
         assert isinstance(reloaded, list)
         return reloaded
+
+    async def statistics(self, name: str | None, version: int | None) -> list[dict[str, Any]]:
+        return await self._statistics.gather(name, version)
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -173,10 +187,7 @@ class SharedRepository:
         self._write_ack()
 
     def _write_ack(self) -> None:
-        path = self._acks / self._id
-        partial = path.with_suffix(".partial")
-        partial.write_text(str(self._applied))
-        partial.replace(path)
+        write_whole(self._acks / self._id, str(self._applied))
 
     async def _follow(self) -> None:
         while True:
@@ -204,14 +215,7 @@ class SharedRepository:
             await asyncio.sleep(self._poll_s / 5)
 
     def _lagging_peers(self, entries: int) -> list[str]:
-        lagging = []
-        for ack in self._acks.iterdir():
-            if ack.suffix or ack.name == self._id:
-                continue
-            with contextlib.suppress(FileNotFoundError, ValueError):
-                if int(ack.read_text()) < entries and _is_alive(ack.name):
-                    lagging.append(ack.name)
-        return lagging
+        return [peer for peer, applied in live_peers(self._folder, self._id).items() if applied < entries]
 
 
 async def _lock(descriptor: int) -> None:
@@ -222,16 +226,3 @@ async def _lock(descriptor: int) -> None:
             return
         except BlockingIOError:
             await asyncio.sleep(_LOCK_RETRY_S)
-
-
-def _is_alive(worker_id: str) -> bool:
-    """Whether the worker is still running (a worker that died leaves its ack behind)."""
-    if not worker_id.isdigit():
-        return True  # not a process id (tests name their workers)
-    try:
-        os.kill(int(worker_id), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

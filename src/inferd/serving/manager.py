@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from inferd.errors import (
     DeadlineExceededError,
@@ -211,6 +212,11 @@ class ModelManager:
 
     def handles(self) -> list[ServedModel]:
         return [self._current[name] for name in sorted(self._current)]
+
+    async def statistics(self, name: str | None, version: int | None) -> list[dict[str, Any]]:
+        """The statistics extension's reports: of ``name`` (and ``version``) or of every served model."""
+        handles = [self.served(name, version)] if name is not None else self.handles()
+        return [handle.statistics.to_dict() for handle in handles]
 
     async def index(self) -> list[ModelState]:
         """The repository extension's index: every registered model, by name, served or not.

@@ -8,6 +8,7 @@ method runs on the event loop thread, so plain integer updates need no lock.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,3 +105,37 @@ class ModelStatistics:
                 for size, stat in sorted(self.by_batch_size.items())
             ],
         }
+
+
+def merged_statistics(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reports of :meth:`ModelStatistics.to_dict` from several processes, added up per name and version.
+
+    Counts and durations add; ``last_inference`` is the latest; batch stats add per batch size.
+    """
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for report in reports:
+        key = (report["name"], report["version"])
+        total = merged.get(key)
+        if total is None:
+            merged[key] = copy.deepcopy(report)
+            continue
+        total["last_inference"] = max(total["last_inference"], report["last_inference"])
+        total["inference_count"] += report["inference_count"]
+        total["execution_count"] += report["execution_count"]
+        _add_durations(total["inference_stats"], report["inference_stats"])
+        sizes = {stat["batch_size"]: stat for stat in total["batch_stats"]}
+        for stat in report["batch_stats"]:
+            known = sizes.get(stat["batch_size"])
+            if known is None:
+                sizes[stat["batch_size"]] = copy.deepcopy(stat)
+            else:
+                _add_durations(known, stat)
+        total["batch_stats"] = [sizes[size] for size in sorted(sizes)]
+    return [merged[key] for key in sorted(merged, key=lambda key: (key[0], int(key[1])))]
+
+
+def _add_durations(total: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and "ns" in value:
+            total[key]["count"] += value["count"]
+            total[key]["ns"] += value["ns"]

@@ -1,6 +1,6 @@
 """Serving benchmark: the raw model call, inferd over REST and gRPC, and MLServer, in one run.
 
-Run: .venv/bin/python benchmarks/serving/run.py [--peers] [--duration-s 15] [--quick]
+Run: .venv/bin/python benchmarks/serving/run.py [--peers] [--compiled] [--duration-s 15] [--quick]
                                                 [--repeats 1] [--soak-s 0] [--soak-server inferd-rest]
 
 See README.md beside this file for what each step measures and the targets.
@@ -46,6 +46,14 @@ CONFIGURATIONS = {
     "inferd-rest-pinned": ("inferd REST --cpu-affinity", ("--cpu-affinity",)),
     "inferd-rest-2w-pinned": ("inferd REST --workers 2 --cpu-affinity", ("--workers", "2", "--cpu-affinity")),
 }
+# With --compiled: the same server from a compiled tree (scripts/compiled_tree.py: the request path
+# compiled by mypyc), checked against the same targets in the same run.
+COMPILED_CONFIGURATIONS = {
+    "compiled-rest": ("inferd REST, compiled", ()),
+    "compiled-rest-pinned": ("inferd REST --cpu-affinity, compiled", ("--cpu-affinity",)),
+    "compiled-rest-2w": ("inferd REST --workers 2, compiled", ("--workers", "2")),
+}
+REPO = Path(__file__).resolve().parents[2]
 SOAK_SHARE_OF_PEAK = 0.8
 TABLE_ORDER = (
     "raw-ort",
@@ -55,6 +63,7 @@ TABLE_ORDER = (
     "inferd-rest-unbatched",
     "inferd-rest-pinned",
     "inferd-rest-2w",
+    "compiled-rest",
     "inferd-grpc",
     "mlserver-rest-c",
     "mlserver-rest-batched",
@@ -76,11 +85,16 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="inferd serves every demo model (default: only tabular-gbm, as the peers)",
     )
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="also serve from a compiled tree (scripts/compiled_tree.py; needs a C compiler)",
+    )
     parser.add_argument("--soak-s", type=float, default=0.0, help="memory soak at 80%% of the c=64 peak")
     parser.add_argument(
         "--soak-server",
         default="inferd-rest",
-        choices=tuple(CONFIGURATIONS),
+        choices=(*CONFIGURATIONS, *COMPILED_CONFIGURATIONS),
         help="which inferd configuration the soak runs against",
     )
     return parser.parse_args()
@@ -106,7 +120,8 @@ def main() -> int:
         print(f"\nbenchmark failed (every server was stopped): {exc}", file=sys.stderr)
         return 1
     context["load_average_after"] = os.getloadavg()
-    found = ratios(cells, soak, {key: label for key, (label, _) in CONFIGURATIONS.items()})
+    started = {**CONFIGURATIONS, **(COMPILED_CONFIGURATIONS if args.compiled else {})}
+    found = ratios(cells, soak, {key: label for key, (label, _) in started.items()})
     print_report(cells, found, soak)
     print(f"\nresults: {write_json(cells, found, soak, context)}")
     return 0
@@ -126,6 +141,11 @@ def _run(
         _step("starting the servers")
         served = () if args.all_models else (REFERENCE_MODEL,)
         http, grpc = _start_inferd(servers, work, served)
+        if args.compiled:
+            _step("building the compiled tree")
+            tree = _compiled_tree()
+            context["compiled_tree"] = str(tree)
+            http += _start_compiled(servers, work, served, tree)
         http.append(_start_bare(servers, work))
         if args.peers:
             peer_http, peer_grpc = _start_mlserver(servers, work, onnx_file, context)
@@ -210,6 +230,42 @@ def _start_inferd(
         )
     ]
     return http, grpc
+
+
+def _compiled_tree() -> Path:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "compiled_tree.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"cannot build the compiled tree:\n{done.stderr[-3000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def _start_compiled(
+    servers: contextlib.ExitStack, work: Path, served: tuple[str, ...], tree: Path
+) -> list[HttpTarget]:
+    """The COMPILED_CONFIGURATIONS, each importing inferd from ``tree``."""
+    targets = []
+    path = f"/v2/models/{REFERENCE_MODEL}/infer"
+    for key, (label, flags) in COMPILED_CONFIGURATIONS.items():
+        port = _free_port()
+        group = servers.enter_context(
+            inferd_group(
+                label,
+                work / "home",
+                work / f"{key}.log",
+                http_port=port,
+                grpc_port=_free_port(),
+                extra=(*flags, *served),
+                python_path=tree,
+            )
+        )
+        group.start(f"http://127.0.0.1:{port}/v2/health/ready")
+        targets.append(HttpTarget(key, label, group, f"http://127.0.0.1:{port}{path}", CONCURRENCIES))
+    return targets
 
 
 def _start_bare(servers: contextlib.ExitStack, work: Path) -> HttpTarget:

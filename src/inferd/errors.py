@@ -62,6 +62,12 @@ class VersionNotFoundError(NotFoundError):
     """The model exists but not the version (or alias) asked for."""
 
 
+class MethodNotAllowedError(NotFoundError):
+    """The path exists, not for this HTTP method: 405 (NOT_FOUND over gRPC, which has no methods)."""
+
+    http_status = HTTPStatus.METHOD_NOT_ALLOWED
+
+
 class AlreadyExistsError(InferdError):
     """Something that must be unique exists already: 409 / ALREADY_EXISTS."""
 

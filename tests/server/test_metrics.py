@@ -134,7 +134,7 @@ def test_loaded_models_report_load_and_warmup_times(metered: RunningServer) -> N
         assert value(samples, "inferd_model_warmup_duration_seconds", model=model) > 0
     assert value(samples, "inferd_circuit_breaker_state", dependency="feature-store") == 0
     assert value(samples, "inferd_process_resident_memory_bytes") > 10e6
-    assert value(samples, "inferd_build_info") == 1
+    assert value(samples, "inferd_build_info", compiled="false") == 1  # tests/test_compiled.py: "true"
     # Once every model is warm the heap is frozen out of the collector's way (shorter GC pauses).
     assert "heap settled" in metered.log()
 

@@ -34,6 +34,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import partial
 from types import TracebackType
+from typing import cast
 
 import numpy as np
 
@@ -55,7 +56,9 @@ from inferd.tensors import Batch, batch_rows, concat_batches, slice_rows
 _log = logging.getLogger(__name__)
 
 Predict = Callable[[Batch], Batch]
-_Outcome = tuple[Batch | Exception, float]
+# What predict returned is an ``object`` until ``_check_outputs`` has seen it (a model may return
+# anything): compiled (mypyc) code checks declared types where values cross them.
+_Outcome = tuple[object, float]
 
 
 class Batcher:
@@ -288,11 +291,12 @@ class Batcher:
             self._fail(shares, InferdError(f"{self._label}: internal batching error: {exc}"))
         self._dispatch()
 
-    def _answer(self, shares: list[Share], outputs: Batch, rows: int) -> None:
-        problem = self._check_outputs(outputs, rows)
+    def _answer(self, shares: list[Share], outcome: object, rows: int) -> None:
+        problem = self._check_outputs(outcome, rows)
         if problem is not None:
             self._fail(shares, problem)
             return
+        outputs = cast(Batch, outcome)
         whole = len(shares) == 1
         columns = outputs.items()
         offset = 0
@@ -401,17 +405,21 @@ def _inputs_of(shares: list[Share]) -> Batch:
     )
 
 
-def _call(predict: Predict, inputs: Batch) -> _Outcome:
-    """Run predict in a pool thread; return its outputs (or exception) and its duration."""
+def _call(predict: Callable[[Batch], object], inputs: Batch) -> _Outcome:
+    """Run predict in a pool thread; return its outputs (or exception) and its duration.
+
+    ``predict`` returns ``object`` here, not a Batch: a compiled build would check the result's type
+    at the call, before ``_check_outputs`` can say what is wrong with it.
+    """
     started = time.perf_counter()
     try:
-        outputs = predict(inputs)
+        outputs: object = predict(inputs)
     except Exception as exc:
         return exc, time.perf_counter() - started
     return outputs, time.perf_counter() - started
 
 
-def _outcome_of(future: Future[_Outcome]) -> tuple[Batch | BaseException, float]:
+def _outcome_of(future: Future[_Outcome]) -> _Outcome:
     if future.cancelled():
         return UnavailableError("the model call was cancelled because its batcher is closing"), 0.0
     error = future.exception()

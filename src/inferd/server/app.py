@@ -69,8 +69,12 @@ class InferdApp:
     async def start(self) -> None:
         configuration = self._configuration
         self._registry = Registry.open(configuration.registry)
+        compiled = request_path_compiled()
+        log.info("request path: %s", "compiled (mypyc)" if compiled else "pure Python")
         if configuration.metrics.enabled:
-            self._metrics = ServerMetrics(configuration.metrics, inferd_version=inferd.__version__)
+            self._metrics = ServerMetrics(
+                configuration.metrics, inferd_version=inferd.__version__, compiled=compiled
+            )
         if configuration.tracing.enabled:
             from inferd.telemetry.tracing.request_tracer import RequestTracer
 
@@ -182,6 +186,13 @@ class InferdApp:
                 raise PayloadTooLargeError(f"request body is over the limit of {self._max_body_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def request_path_compiled() -> bool:
+    """Whether the request path runs compiled: a compiled build (pyproject.toml, ``[tool.inferd.mypyc]``)."""
+    from inferd.server import rest
+
+    return not rest.__file__.endswith(".py")
 
 
 def create_app() -> InferdApp:

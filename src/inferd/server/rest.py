@@ -20,6 +20,7 @@ import inferd
 from inferd.errors import (
     InferdError,
     InvalidInputError,
+    MethodNotAllowedError,
     NotFoundError,
     OverloadedError,
     VersionNotFoundError,
@@ -43,10 +44,6 @@ class HttpResponse(NamedTuple):
     status: int
     body: bytes = b""
     headers: Sequence[tuple[str, str]] = _JSON
-
-
-class MethodNotAllowedError(NotFoundError):
-    http_status = HTTPStatus.METHOD_NOT_ALLOWED
 
 
 def _ok(body: bytes) -> HttpResponse:

@@ -189,8 +189,8 @@ class Families:
             ),
             build_info=Gauge(
                 names.BUILD_INFO,
-                "Always 1; the inferd version in a label.",
-                ["version"],
+                "Always 1; the inferd version, and whether the request path is compiled (mypyc), in labels.",
+                ["version", "compiled"],
                 multiprocess_mode="livemax",
                 registry=registry,
             ),

@@ -43,7 +43,7 @@ class ServerMetrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, settings: MetricsSettings, *, inferd_version: str) -> None:
+    def __init__(self, settings: MetricsSettings, *, inferd_version: str, compiled: bool = False) -> None:
         self._settings = settings
         # ``_created`` series double the page and no dashboard or rule reads them.
         disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -54,7 +54,7 @@ class ServerMetrics:
         self._memory = memory if self._multiprocess_dir is not None else memory.labels(str(os.getpid()))
         if self._multiprocess_dir is None:
             ProcessCollector(registry=self._registry)
-        self.families.build_info.labels(inferd_version).set(1)
+        self.families.build_info.labels(inferd_version, str(compiled).lower()).set(1)
         self._deferred = Deferred()
         self._requests: dict[tuple[str, str, str, int], DeferredRequests] = {}
         self._rows_seen: deque[tuple[float, int]] = deque()

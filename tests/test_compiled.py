@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# The tests that drive the compiled modules (batcher, codecs, model inputs, REST, the service).
+# The tests that drive the compiled modules (batcher, codecs, model inputs, REST, the service, telemetry).
 SUITE = (
     "tests/batching",
     "tests/protocol",
@@ -28,6 +28,9 @@ SUITE = (
     "tests/server/test_rest.py",
     "tests/server/test_limits.py",
     "tests/server/test_model_failure.py",
+    "tests/telemetry",
+    "tests/server/test_telemetry.py",
+    "tests/server/test_request_context.py",
 )
 
 

@@ -59,14 +59,15 @@ class OtlpJsonExporter:
         self._timeout_s = timeout_s
         self._wake = threading.Event()
         self._stopping = False
-        self._thread: threading.Thread | None = None
+        # Not ``_thread``: a compiled build names the C field after it, and ``__thread`` is a C keyword.
+        self._exporter_thread: threading.Thread | None = None
         self._connection: http.client.HTTPConnection | None = None
         self.sent = self.dropped = self.failed = 0  # in requests
         self._burst_dropped = 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="inferd-otlp-exporter", daemon=True)
-        self._thread.start()
+        self._exporter_thread = threading.Thread(target=self._run, name="inferd-otlp-exporter", daemon=True)
+        self._exporter_thread.start()
 
     def add(self, request: FinishedFields) -> None:
         """Queue one traced request; never blocks (drops, counted, when the queue is full)."""
@@ -83,8 +84,8 @@ class OtlpJsonExporter:
         """Send everything queued, then stop."""
         self._stopping = True
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+        if self._exporter_thread is not None:
+            self._exporter_thread.join(timeout_s)
         if self._connection is not None:
             self._connection.close()
 

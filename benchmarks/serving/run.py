@@ -192,21 +192,6 @@ def _start_inferd(
         )
     )
     unbatched.start(f"http://127.0.0.1:{unbatched_port}/v2/health/ready")
-    extra_targets = []
-    for key, (label, flags) in list(CONFIGURATIONS.items())[1:]:  # the default one is started above
-        port = _free_port()
-        group = servers.enter_context(
-            inferd_group(
-                label,
-                work / "home",
-                work / f"{key}.log",
-                http_port=port,
-                grpc_port=_free_port(),
-                extra=(*flags, *served),
-            )
-        )
-        group.start(f"http://127.0.0.1:{port}/v2/health/ready")
-        extra_targets.append((key, label, group, port))
     path = f"/v2/models/{REFERENCE_MODEL}/infer"
     http = [
         HttpTarget(
@@ -219,9 +204,9 @@ def _start_inferd(
             f"http://127.0.0.1:{unbatched_port}{path}",
             (64,),
         ),
-        *(
-            HttpTarget(key, label, group, f"http://127.0.0.1:{port}{path}", CONCURRENCIES)
-            for key, label, group, port in extra_targets
+        *(  # the default one is started above
+            _start_configured(servers, work, served, key, label, flags)
+            for key, (label, flags) in list(CONFIGURATIONS.items())[1:]
         ),
     ]
     grpc = [
@@ -248,24 +233,37 @@ def _start_compiled(
     servers: contextlib.ExitStack, work: Path, served: tuple[str, ...], tree: Path
 ) -> list[HttpTarget]:
     """The COMPILED_CONFIGURATIONS, each importing inferd from ``tree``."""
-    targets = []
-    path = f"/v2/models/{REFERENCE_MODEL}/infer"
-    for key, (label, flags) in COMPILED_CONFIGURATIONS.items():
-        port = _free_port()
-        group = servers.enter_context(
-            inferd_group(
-                label,
-                work / "home",
-                work / f"{key}.log",
-                http_port=port,
-                grpc_port=_free_port(),
-                extra=(*flags, *served),
-                python_path=tree,
-            )
+    return [
+        _start_configured(servers, work, served, key, label, flags, python_path=tree)
+        for key, (label, flags) in COMPILED_CONFIGURATIONS.items()
+    ]
+
+
+def _start_configured(
+    servers: contextlib.ExitStack,
+    work: Path,
+    served: tuple[str, ...],
+    key: str,
+    label: str,
+    flags: tuple[str, ...],
+    python_path: Path | None = None,
+) -> HttpTarget:
+    """One inferd configuration, started and ready, as a REST target at every concurrency."""
+    port = _free_port()
+    group = servers.enter_context(
+        inferd_group(
+            label,
+            work / "home",
+            work / f"{key}.log",
+            http_port=port,
+            grpc_port=_free_port(),
+            extra=(*flags, *served),
+            python_path=python_path,
         )
-        group.start(f"http://127.0.0.1:{port}/v2/health/ready")
-        targets.append(HttpTarget(key, label, group, f"http://127.0.0.1:{port}{path}", CONCURRENCIES))
-    return targets
+    )
+    group.start(f"http://127.0.0.1:{port}/v2/health/ready")
+    path = f"/v2/models/{REFERENCE_MODEL}/infer"
+    return HttpTarget(key, label, group, f"http://127.0.0.1:{port}{path}", CONCURRENCIES)
 
 
 def _start_bare(servers: contextlib.ExitStack, work: Path) -> HttpTarget:

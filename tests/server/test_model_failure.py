@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+import pytest
 
 from inferd.contract import Contract
-from tests.server.fixtures import http_json, register_in_production, start_server, write_python_model
+from tests.server.fixtures import (
+    RunningServer,
+    http_json,
+    register_in_production,
+    start_server,
+    write_python_model,
+)
 
 FLAKY_MODEL = """
 import numpy as np
@@ -47,40 +55,39 @@ def grpc_status(url: str, x: float) -> tuple[grpc.StatusCode, str]:
     return grpc.StatusCode.OK, ""
 
 
-def test_a_model_that_raises_is_a_500_and_internal_logged_and_the_server_serves_on(tmp_path: Path) -> None:
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A server of its own for each test, serving the flaky model: its log is that test's."""
     home = tmp_path / "home"
     folder, contract = write_python_model(tmp_path / "flaky", FLAKY_MODEL, FLAKY_CONTRACT)
     register_in_production(home, [("flaky", folder, Contract.load(contract))])
-    server = start_server(home)
-    try:
-        url = f"{server.url}/v2/models/flaky/infer"
-        status, answer = http_json(url, body(-1.0))
-        assert status == 500
-        assert answer == {"error": "internal server error (logged)"}
-        code, details = grpc_status(server.grpc_url, -1.0)
-        assert code == grpc.StatusCode.INTERNAL
-        assert "12345" not in details  # an exception's message may quote request values
-        status, answer = http_json(url, body(1.0))
-        assert status == 200, answer
-        assert answer["outputs"][0]["data"] == [2.0]
-        assert grpc_status(server.grpc_url, 1.0)[0] == grpc.StatusCode.OK
-        assert "RuntimeError" in server.log()  # logged for the operator, with its traceback
-    finally:
-        assert server.stop() == 0
+    running = start_server(home)
+    yield running
+    assert running.stop() == 0
 
 
-def test_a_model_that_breaks_its_signature_is_a_500_and_internal_and_logged(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    folder, contract = write_python_model(tmp_path / "flaky", FLAKY_MODEL, FLAKY_CONTRACT)
-    register_in_production(home, [("flaky", folder, Contract.load(contract))])
-    server = start_server(home)
-    try:
-        status, answer = http_json(f"{server.url}/v2/models/flaky/infer", body(500.0))
-        assert status == 500
-        assert "output 'y'" in answer["error"]
-        assert grpc_status(server.grpc_url, 500.0)[0] == grpc.StatusCode.INTERNAL
-        # Both are in the operator's log, not only in the answers.
-        assert server.log().count("internal error") == 2, server.log()
-        assert http_json(f"{server.url}/v2/models/flaky/infer", body(1.0))[0] == 200
-    finally:
-        assert server.stop() == 0
+def test_a_model_that_raises_is_a_500_and_internal_logged_and_the_server_serves_on(
+    server: RunningServer,
+) -> None:
+    url = f"{server.url}/v2/models/flaky/infer"
+    status, answer = http_json(url, body(-1.0))
+    assert status == 500
+    assert answer == {"error": "internal server error (logged)"}
+    code, details = grpc_status(server.grpc_url, -1.0)
+    assert code == grpc.StatusCode.INTERNAL
+    assert "12345" not in details  # an exception's message may quote request values
+    status, answer = http_json(url, body(1.0))
+    assert status == 200, answer
+    assert answer["outputs"][0]["data"] == [2.0]
+    assert grpc_status(server.grpc_url, 1.0)[0] == grpc.StatusCode.OK
+    assert "RuntimeError" in server.log()  # logged for the operator, with its traceback
+
+
+def test_a_model_that_breaks_its_signature_is_a_500_and_internal_and_logged(server: RunningServer) -> None:
+    status, answer = http_json(f"{server.url}/v2/models/flaky/infer", body(500.0))
+    assert status == 500
+    assert "output 'y'" in answer["error"]
+    assert grpc_status(server.grpc_url, 500.0)[0] == grpc.StatusCode.INTERNAL
+    # Both are in the operator's log, not only in the answers.
+    assert server.log().count("internal error") == 2, server.log()
+    assert http_json(f"{server.url}/v2/models/flaky/infer", body(1.0))[0] == 200

@@ -221,3 +221,27 @@ def test_statistics_add_up_every_workers_requests_and_leave_out_one_that_hangs(
     assert seen["without the stuck one"] == 8
     assert 0.5 <= seen["waited"] < 3  # type: ignore[operator]
     assert "statistics leave out workers stuck" in caplog.text
+
+
+def test_a_damaged_log_entry_is_skipped_by_every_worker_and_later_calls_still_reach_all(
+    registry: Registry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: dict[str, object] = {}
+
+    async def scenario(group: Workers) -> None:
+        a, b = await group.start("a"), await group.start("b")
+        await a.unload("clf")
+        with (group.folder / LOG_NAME).open("ab") as log_file:
+            log_file.write(b'{"change": "load"\n')  # cut short, as by a full disk
+        await asyncio.sleep(0.2)  # the followers meet it
+        started = time.monotonic()
+        await b.load("spare")
+        seen["waited"] = time.monotonic() - started
+        await group.start("late")
+        seen["serving"] = group.serving()
+
+    with caplog.at_level(logging.WARNING, logger="inferd.server"):
+        run(registry, tmp_path, scenario, peer_timeout_s=5)
+    assert seen["serving"] == {"a": ["spare"], "b": ["spare"], "late": ["spare"]}
+    assert seen["waited"] < 2  # type: ignore[operator]  # the counts still agree: no waiting out the timeout
+    assert "skipping a damaged entry" in caplog.text

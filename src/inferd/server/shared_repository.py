@@ -169,8 +169,11 @@ class SharedRepository:
         self._offset += len(complete)
         changes = []
         for line in complete.splitlines():
-            entry = json.loads(line)
-            changes.append((str(entry["change"]), str(entry["model"])))
+            try:
+                entry = json.loads(line)
+                changes.append((str(entry["change"]), str(entry["model"])))
+            except (ValueError, KeyError, TypeError):  # every worker skips it alike, so counts agree
+                log.warning("skipping a damaged entry of the workers' repository log: %r", line[:200])
         self._applied += len(changes)
         return changes
 
@@ -197,8 +200,11 @@ class SharedRepository:
             except FileNotFoundError:
                 continue
             if grown and not self._applying.locked():
-                async with self._applying:
-                    await self._apply_new()
+                try:
+                    async with self._applying:
+                        await self._apply_new()
+                except Exception:  # a bug, or a log damaged by hand: say so, and keep following
+                    log.exception("following the workers' repository log failed")
 
     async def _wait_for_peers(self, entries: int) -> None:
         """Until every other live worker has applied ``entries`` entries (bounded: a stuck one is named)."""

@@ -12,9 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import grpc
+import pytest
 
 from inferd.config import RegistrySettings
 from inferd.registry import Registry
+from inferd.server.settings import SYNC_ENV
+from inferd.server.shared_repository import LOG_NAME
 from inferd.serving.registration import register_model
 from tests.models import train_onnx_classifier
 from tests.server.fixtures import http_json, start_server
@@ -95,5 +98,20 @@ def test_statistics_count_the_requests_of_every_worker(tmp_path: Path) -> None:
             assert sum(b["compute_infer"]["count"] for b in stats["batch_stats"]) == stats["execution_count"]
         assert _grpc_inference_count(server.grpc_url) == REQUESTS
         assert http_json(f"{server.url}/v2/models/nope/stats")[0] == 404
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_single_worker_ignores_a_shared_folder_it_inherited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another server's folder, in the environment of one started from its worker, is not joined."""
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / LOG_NAME).write_text('{"change": "unload", "model": "clf", "worker": "1"}\n')
+    monkeypatch.setenv(SYNC_ENV, str(foreign))
+    server = start_server(_home(tmp_path))
+    try:
+        assert _statuses(f"{server.url}/v2/models/clf/infer") == {200: REQUESTS}
     finally:
         assert server.stop() == 0

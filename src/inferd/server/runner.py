@@ -41,6 +41,7 @@ def _serve(configuration: Configuration, signals: StartupSignals, notice: StopNo
         claims_dir = tempfile.mkdtemp(prefix="inferd-cpus-")
         os.environ[CLAIMS_ENV] = claims_dir
     sync_dir = None
+    os.environ.pop(SYNC_ENV, None)  # one inherited from another server would join its workers
     if server.workers > 1:  # where a repository call taken by one worker reaches the others
         sync_dir = tempfile.mkdtemp(prefix="inferd-workers-")
         os.environ[SYNC_ENV] = sync_dir

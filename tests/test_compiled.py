@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,8 @@ def _environment(tree: Path) -> dict[str, str]:
 def test_the_tests_of_the_compiled_modules_pass_against_the_compiled_build() -> None:
     if request_path_compiled():
         pytest.skip("these tests run against a compiled build already")
-    if shutil.which("cc") is None:
-        pytest.skip("no C compiler: the compiled build needs one (the pure-Python build does not)")
+    if shutil.which("cc") is None or not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        pytest.skip("no C compiler or Python headers: the compiled build needs both (the pure one neither)")
     # Built at -O0 (the C code is the same; gcc takes a quarter of the time), in a folder of its own
     # so that it and the benchmarks' -O3 build do not replace each other.
     built = subprocess.run(

@@ -14,32 +14,15 @@ pair and the medians, with the compiled build's change paired by round.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from inferd_server import inferd_group
+from inferd_server import compiled_tree, free_port, inferd_group
 from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
 from wrk_load import run_wrk
 
-REPO = Path(__file__).resolve().parents[2]
 BUILDS = ("pure", "compiled")
-
-
-def compiled_tree() -> Path:
-    script = REPO / "scripts" / "compiled_tree.py"
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def measure(home: Path, body: Path, tree: Path | None, rate: float, duration_s: float) -> tuple[float, float]:

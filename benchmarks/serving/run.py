@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from typing import Any
 
 import mlserver_peer
 from bare_rsgi import bare_group
-from inferd_server import inferd_group
+from inferd_server import compiled_tree, free_port, inferd_group
 from load_runs import LoadSettings, run_grpc_rounds, run_http_rounds, warm_up
 from measurement import Measurement
 from raw_limit import measure_raw_limit
@@ -53,7 +52,6 @@ COMPILED_CONFIGURATIONS = {
     "compiled-rest-pinned": ("inferd REST --cpu-affinity, compiled", ("--cpu-affinity",)),
     "compiled-rest-2w": ("inferd REST --workers 2, compiled", ("--workers", "2")),
 }
-REPO = Path(__file__).resolve().parents[2]
 SOAK_SHARE_OF_PEAK = 0.8
 TABLE_ORDER = (
     "raw-ort",
@@ -143,7 +141,7 @@ def _run(
         http, grpc = _start_inferd(servers, work, served)
         if args.compiled:
             _step("building the compiled tree")
-            tree = _compiled_tree()
+            tree = compiled_tree()
             context["compiled_tree"] = str(tree)
             http += _start_compiled(servers, work, served, tree)
         http.append(_start_bare(servers, work))
@@ -168,7 +166,7 @@ def _start_inferd(
 ) -> tuple[list[HttpTarget], list[GrpcTarget]]:
     """inferd with its defaults, ``--no-batching``, ``--workers 2`` and ``--cpu-affinity`` (alone and with
     two workers), serving ``served``."""
-    http_port, grpc_port = _free_port(), _free_port()
+    http_port, grpc_port = free_port(), free_port()
     batched = servers.enter_context(
         inferd_group(
             "inferd",
@@ -180,14 +178,14 @@ def _start_inferd(
         )
     )
     batched.start(f"http://127.0.0.1:{http_port}/v2/health/ready")
-    unbatched_port = _free_port()
+    unbatched_port = free_port()
     unbatched = servers.enter_context(
         inferd_group(
             "inferd --no-batching",
             work / "home",
             work / "inferd-unbatched.log",
             http_port=unbatched_port,
-            grpc_port=_free_port(),
+            grpc_port=free_port(),
             extra=("--no-batching", *served),
         )
     )
@@ -217,18 +215,6 @@ def _start_inferd(
     return http, grpc
 
 
-def _compiled_tree() -> Path:
-    done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "compiled_tree.py")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"cannot build the compiled tree:\n{done.stderr[-3000:]}")
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
 def _start_compiled(
     servers: contextlib.ExitStack, work: Path, served: tuple[str, ...], tree: Path
 ) -> list[HttpTarget]:
@@ -249,14 +235,14 @@ def _start_configured(
     python_path: Path | None = None,
 ) -> HttpTarget:
     """One inferd configuration, started and ready, as a REST target at every concurrency."""
-    port = _free_port()
+    port = free_port()
     group = servers.enter_context(
         inferd_group(
             label,
             work / "home",
             work / f"{key}.log",
             http_port=port,
-            grpc_port=_free_port(),
+            grpc_port=free_port(),
             extra=(*flags, *served),
             python_path=python_path,
         )
@@ -268,7 +254,7 @@ def _start_configured(
 
 def _start_bare(servers: contextlib.ExitStack, work: Path) -> HttpTarget:
     """The transport alone (``bare_rsgi.py``), to measure inferd's REST rate against besides the model."""
-    port = _free_port()
+    port = free_port()
     group = servers.enter_context(bare_group(work / "bare.log", http_port=port))
     group.start(f"http://127.0.0.1:{port}/")
     url = f"http://127.0.0.1:{port}/v2/models/{REFERENCE_MODEL}/infer"
@@ -279,7 +265,7 @@ def _start_mlserver(
     servers: contextlib.ExitStack, work: Path, onnx_file: Path, context: dict[str, Any]
 ) -> tuple[list[HttpTarget], list[GrpcTarget]]:
     """MLServer's targets, or none (with the reason printed and recorded) when it cannot run."""
-    http_port, grpc_port = _free_port(), _free_port()
+    http_port, grpc_port = free_port(), free_port()
     try:
         mlserver = mlserver_peer.ensure_virtualenv()
         repository = mlserver_peer.write_repository(
@@ -349,12 +335,6 @@ def _context(args: argparse.Namespace, settings: LoadSettings) -> dict[str, Any]
 
 def _table_position(cell: Measurement) -> int:
     return next((i for i, prefix in enumerate(TABLE_ORDER) if cell.key.startswith(prefix)), len(TABLE_ORDER))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _step(text: str) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import socket
 import statistics
 import tempfile
 import threading
@@ -38,18 +37,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from inferd_server import inferd_group
+from inferd_server import free_port, inferd_group
 from reference_home import REFERENCE_MODEL, prepare_home, reference_row, write_body
 from wrk_load import WrkResult, run_wrk
 
 CONNECTIONS = 64
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def configurations(otlp: str) -> dict[str, tuple[str, ...]]:

@@ -25,6 +25,7 @@ import orjson
 
 from inferd.errors import InvalidInputError
 from inferd.protocol.datatypes import datatype_of
+from inferd.protocol.json_object import load_json_object
 from inferd.protocol.messages import InferenceRequest
 from inferd.tensors import Batch
 
@@ -34,12 +35,7 @@ _DUMPS_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 
 def decode_records(body: bytes | bytearray | memoryview) -> InferenceRequest:
     """Decode a records request (rows or columns) into an :class:`InferenceRequest`."""
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInputError(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InvalidInputError(f"request body must be a JSON object, got {type(document).__name__}")
+    document = load_json_object(body)
     if "instances" in document:
         columns = columns_from_rows(document["instances"])
     elif "inputs" in document:

@@ -26,6 +26,7 @@ from inferd.errors import (
     VersionNotFoundError,
 )
 from inferd.protocol import records, v2
+from inferd.protocol.json_object import load_json_object
 from inferd.server.inference import DEGRADED, PLATFORMS, PREDICTION_ID_HEADER
 from inferd.server.inference_service import Answer, InferenceService
 from inferd.server.openapi import openapi_document
@@ -240,14 +241,7 @@ def _index_ready_flag(body: bytes) -> bool:
     """The index request's optional ``{"ready": true}``: list only the models ready for inference."""
     if not body.strip():
         return False
-    try:
-        request = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInputError(f"repository index request is not valid JSON: {exc}") from None
-    if not isinstance(request, dict):
-        kind = type(request).__name__
-        raise InvalidInputError(f"repository index request must be a JSON object, got {kind}")
-    ready = request.get("ready", False)
+    ready = load_json_object(body, "repository index request").get("ready", False)
     if not isinstance(ready, bool):
         raise InvalidInputError(f"repository index 'ready' must be true or false, got {ready!r:.40}")
     return ready

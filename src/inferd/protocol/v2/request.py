@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from inferd.errors import InvalidInputError
 from inferd.protocol.datatypes import DTYPES
+from inferd.protocol.json_object import load_json_object
 from inferd.protocol.messages import InferenceRequest, Parameters, RequestedOutput
 from inferd.protocol.raw import array_from_raw
 from inferd.protocol.v2.data import array_from_json
@@ -33,11 +32,11 @@ def decode_request(
     """
     if header_length is None:  # all JSON, the common case: no view to slice
         view = None
-        document = _load_object(body)
+        document = load_json_object(body)
     else:
         view = memoryview(body)
         json_end = _json_length(header_length, len(view))
-        document = _load_object(view[:json_end])
+        document = load_json_object(view[:json_end])
     inputs = _list_of_objects(document, "inputs", required=True)
     decoder = _InputDecoder(view, json_end if view is not None else 0)
     for index, spec in enumerate(inputs):
@@ -74,16 +73,6 @@ def _json_length(header_length: int | str | None, body_length: int) -> int:
             f"Inference-Header-Content-Length is {length} but the body has {body_length} bytes"
         )
     return length
-
-
-def _load_object(raw: bytes | bytearray | memoryview) -> dict[str, Any]:
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInputError(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InvalidInputError(f"request body must be a JSON object, got {type(document).__name__}")
-    return document
 
 
 def _list_of_objects(document: dict[str, Any], key: str, required: bool = False) -> list[dict[str, Any]]:

@@ -33,11 +33,8 @@ def output_datatype(name: str, array: np.ndarray) -> str:
 
     Not the client's: :func:`datatype_of` would say 400, as for a request's input.
     """
-    datatype = _DATATYPES.get(array.dtype)
-    if datatype is not None:
-        return datatype
     try:
-        return v2_datatype(array.dtype)
+        return datatype_of(array)
     except InvalidInputError:
         raise InferdError(
             f"the model returned output {name!r} as {array.dtype}, which the Open Inference Protocol "

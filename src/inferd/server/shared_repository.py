@@ -28,13 +28,12 @@ import fcntl
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from inferd.errors import NotFoundError
 from inferd.server.shared_statistics import SharedStatistics
-from inferd.server.worker_folder import ACKS, live_peers, write_whole
+from inferd.server.worker_folder import ACKS, wait_for_peers, write_whole
 from inferd.serving.manager import ModelManager, ModelState
 
 LOG_NAME = "repository.log"
@@ -208,20 +207,18 @@ class SharedRepository:
 
     async def _wait_for_peers(self, entries: int) -> None:
         """Until every other live worker has applied ``entries`` entries (bounded: a stuck one is named)."""
-        deadline = time.monotonic() + self._peer_timeout_s
-        while lagging := self._lagging_peers(entries):
-            if time.monotonic() > deadline:
-                log.warning(
-                    "workers %s have not applied the repository change within %.0f s; they will when "
-                    "they catch up",
-                    ", ".join(lagging),
-                    self._peer_timeout_s,
-                )
-                return
-            await asyncio.sleep(self._poll_s / 5)
 
-    def _lagging_peers(self, entries: int) -> list[str]:
-        return [peer for peer, applied in live_peers(self._folder, self._id).items() if applied < entries]
+        def behind(_: str, applied: int) -> bool:
+            return applied < entries
+
+        lagging = await wait_for_peers(self._folder, self._id, behind, self._peer_timeout_s, self._poll_s / 5)
+        if lagging:
+            log.warning(
+                "workers %s have not applied the repository change within %.0f s; they will when "
+                "they catch up",
+                ", ".join(lagging),
+                self._peer_timeout_s,
+            )
 
 
 async def _lock(descriptor: int) -> None:

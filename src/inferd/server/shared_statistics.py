@@ -21,11 +21,10 @@ import itertools
 import json
 import logging
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
-from inferd.server.worker_folder import live_peers, write_whole
+from inferd.server.worker_folder import wait_for_peers, write_whole
 from inferd.serving.manager import ModelManager
 from inferd.serving.statistics import merged_statistics
 
@@ -62,8 +61,7 @@ class SharedStatistics:
 
     async def gather(self, name: str | None, version: int | None) -> list[dict[str, Any]]:
         """The statistics of ``name`` (and ``version``), or of every served model, from every worker."""
-        handles = [self._manager.served(name, version)] if name is not None else self._manager.handles()
-        reports = [handle.statistics.to_dict() for handle in handles]
+        reports = await self._manager.statistics(name, version)
         wanted = {(report["name"], report["version"]) for report in reports}
         request = self._requests / f"{self._id}-{next(self._numbers)}"
         request.mkdir()
@@ -76,41 +74,39 @@ class SharedStatistics:
         return merged_statistics(reports)
 
     async def _peer_reports(self, request: Path) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + self._timeout_s
-        while True:
-            peers = live_peers(self._folder, self._id)
-            missing = [peer for peer in peers if not (request / f"{peer}.json").exists()]
-            if not missing:
-                break
-            if time.monotonic() > deadline:
-                log.warning(
-                    "statistics leave out workers %s: they did not answer within %.1f s",
-                    ", ".join(missing),
-                    self._timeout_s,
-                )
-                break
-            await asyncio.sleep(self._poll_s / 5)
+        missing = await wait_for_peers(
+            self._folder,
+            self._id,
+            lambda peer, _: not (request / f"{peer}.json").exists(),
+            self._timeout_s,
+            self._poll_s / 5,
+        )
+        if missing:
+            log.warning(
+                "statistics leave out workers %s: they did not answer within %.1f s",
+                ", ".join(missing),
+                self._timeout_s,
+            )
         reports: list[dict[str, Any]] = []
-        for peer in peers:
-            with contextlib.suppress(FileNotFoundError):
-                reports.extend(json.loads((request / f"{peer}.json").read_text()))
+        for answer in request.glob("*.json"):  # a ``.json.partial`` is still being written
+            reports.extend(json.loads(answer.read_text()))
         return reports
 
     async def _answer_requests(self) -> None:
         while True:
             await asyncio.sleep(self._poll_s)
             try:
-                self._answer_new()
+                await self._answer_new()
             except OSError as exc:  # the folder went away (shutting down): nothing to answer
                 log.debug("statistics requests: %s", exc)
 
-    def _answer_new(self) -> None:
+    async def _answer_new(self) -> None:
         pending = {entry.name for entry in self._requests.iterdir() if entry.is_dir()}
         self._answered &= pending  # forget requests their asker has removed
         for name in pending - self._answered:
             if name.startswith(f"{self._id}-"):
                 continue  # this worker's own request
-            reports = [handle.statistics.to_dict() for handle in self._manager.handles()]
+            reports = await self._manager.statistics(None, None)
             with contextlib.suppress(FileNotFoundError):  # the asker gave up and removed it
                 write_whole(self._requests / name / f"{self._id}.json", json.dumps(reports))
             self._answered.add(name)

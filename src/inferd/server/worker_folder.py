@@ -7,8 +7,11 @@ whose process has gone (it died without removing its file) is not waited for.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ACKS = "acks"
@@ -26,6 +29,21 @@ def live_peers(folder: Path, me: str) -> dict[str, int]:
                 if _is_alive(ack.name):
                     peers[ack.name] = applied
     return peers
+
+
+async def wait_for_peers(
+    folder: Path, me: str, waiting_on: Callable[[str, int], bool], timeout_s: float, poll_s: float
+) -> list[str]:
+    """Until no other live worker is one ``waiting_on(worker, applied)`` says is still awaited.
+
+    Returns the workers still awaited when ``timeout_s`` ran out (empty when none was).
+    """
+    deadline = time.monotonic() + timeout_s
+    while awaited := [peer for peer, applied in live_peers(folder, me).items() if waiting_on(peer, applied)]:
+        if time.monotonic() > deadline:
+            return awaited
+        await asyncio.sleep(poll_s)
+    return []
 
 
 def write_whole(path: Path, text: str) -> None:

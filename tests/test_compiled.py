@@ -23,11 +23,16 @@ import pytest
 from inferd.server.app import request_path_compiled
 
 REPO = Path(__file__).resolve().parent.parent
-# The tests that drive the compiled modules (batcher, codecs, model inputs, REST, the service, telemetry).
+# The tests that drive the compiled modules (batcher, codecs, contract, REST, the service, the
+# manager and its handles, telemetry).
 SUITE = (
     "tests/batching",
     "tests/protocol",
     "tests/contract",
+    "tests/serving/test_repository_index.py",
+    "tests/serving/test_statistics.py",
+    "tests/server/test_lifecycle.py",
+    "tests/server/test_shared_repository.py",
     "tests/server/test_rest.py",
     "tests/server/test_limits.py",
     "tests/server/test_model_failure.py",

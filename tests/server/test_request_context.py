@@ -12,16 +12,11 @@ import pytest
 
 from inferd.errors import InvalidInputError
 from inferd.protocol import InferenceRequest
+from inferd.registry import Registry
 from inferd.server.inference_service import InferenceService
 from inferd.serving.manager import ModelManager
+from inferd.serving.settings import ServingSettings
 from inferd.telemetry.logs import JsonFormatter
-
-
-class NoModels:
-    """The one thing a failed request asks of the manager: whether the model is served here."""
-
-    def is_known(self, name: str) -> bool:
-        return False
 
 
 def test_a_line_logged_during_a_request_carries_its_id_and_model() -> None:
@@ -31,7 +26,9 @@ def test_a_line_logged_during_a_request_carries_its_id_and_model() -> None:
     logger = logging.getLogger("inferd.test.request_context")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    service = InferenceService(cast(ModelManager, NoModels()), access_log_enabled=True)
+    registry = Registry.open()
+    # A real manager serving nothing (a stand-in is refused where the service is compiled).
+    service = InferenceService(ModelManager(registry, ServingSettings()), access_log_enabled=True)
 
     def decode() -> InferenceRequest:
         logger.warning("decoding")
@@ -43,6 +40,7 @@ def test_a_line_logged_during_a_request_carries_its_id_and_model() -> None:
         logger.warning("after the request")
     finally:
         logger.removeHandler(handler)
+        registry.close()
     during, after = (cast(dict[str, Any], json.loads(line)) for line in stream.getvalue().splitlines())
     assert during["message"] == "decoding"
     assert during["model"] == "iris"

@@ -283,3 +283,46 @@ def test_uint64_beyond_int64_is_exact_in_json_and_beyond_64_bits_is_refused() ->
     too_big = b'{"inputs":[{"name":"u","shape":[2],"datatype":"UINT64","data":[18446744073709551616,0]}]}'
     with pytest.raises(InvalidInputError, match="input 'u'"):
         decode_request(too_big)
+
+
+def _json_input(datatype: str, data: list[object]) -> bytes:
+    return orjson.dumps({"inputs": [{"name": "x", "shape": [len(data)], "datatype": datatype, "data": data}]})
+
+
+JSON_NUMBERS = st.one_of(  # what orjson carries: integers of 64 bits at most
+    st.floats(allow_nan=False, allow_infinity=False), st.integers(-(2**63), 2**64 - 1), st.booleans()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["FP16", "FP32", "FP64"]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(JSON_NUMBERS, max_size=40),
+)
+def test_a_flat_list_of_numbers_is_what_numpy_makes_of_it_and_the_array_is_the_servers_own(
+    datatype: str, first: float, rest: list[object]
+) -> None:
+    # Lists that start with a float are packed by struct rather than inferred by numpy: same values.
+    data = [first, *rest]
+    with np.errstate(over="ignore"):  # FP16 overflows to inf either way
+        decoded = decode_request(_json_input(datatype, data)).inputs["x"]
+        expected = np.asarray(data).astype(decoded.dtype)
+    assert decoded.dtype == {"FP16": np.float16, "FP32": np.float32, "FP64": np.float64}[datatype]
+    np.testing.assert_array_equal(decoded, expected)
+    decoded[0] = 0  # writable: later steps may fill or scale in place
+
+
+@pytest.mark.parametrize(
+    ("odd", "message"),
+    [
+        (None, "FP32 data must hold only numbers, got a mix of float, null"),
+        ("1.5", "FP32 data must hold only numbers, got strings"),
+        ([1.0], "nested data is ragged"),
+    ],
+)
+def test_a_list_that_starts_with_a_float_and_holds_something_else_is_refused_naming_it(
+    odd: object, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=rf"input 'x': {message}"):
+        decode_request(_json_input("FP32", [1.5, 2.5, odd]))

@@ -12,12 +12,13 @@ from inferd.errors import InvalidInputError
 def test_per_model_settings_start_from_the_server_default() -> None:
     default = BatchingSettings(max_batch_size=64, max_delay_us=2000)
     parsed = parse_model_batching(
-        ("iris:max_batch_size=8,preferred_batch_sizes=4/8", "slow:enabled=false"), default
+        ("iris:max_batch_size=8,preferred_batch_sizes=4/8", "slow:enabled=false,inline_call_us=0"), default
     )
     assert parsed["iris"] == BatchingSettings(
         max_batch_size=8, max_delay_us=2000, preferred_batch_sizes=(4, 8)
     )
     assert parsed["slow"].enabled is False
+    assert parsed["slow"].inline_call_us == 0  # its model's calls never run on the event loop
     assert parsed["slow"].max_batch_size == 64
 
 

@@ -22,6 +22,12 @@ class BatchingSettings:
     - ``preferred_batch_sizes``: row counts worth sending at once while waiting is allowed.
     - ``max_queue_rows``: the bound on waiting rows; beyond it requests are refused (429).
     - ``instances``: how many calls of predict may run at the same time.
+    - ``inline_call_us``: a call of a compiled runtime's predict (ONNX, scikit-learn,
+      XGBoost, LightGBM; never a Python model's) expected to take less than this runs on
+      the event loop instead of a pool thread (0: always a thread). Handing a call to a
+      thread and back costs more than a call of tens of microseconds, because both threads
+      share one GIL; the loop is then held for about this long at most (see
+      :meth:`~inferd.batching.batcher.Batcher._runs_inline`).
     """
 
     enabled: bool = True
@@ -30,12 +36,14 @@ class BatchingSettings:
     preferred_batch_sizes: tuple[int, ...] = ()
     max_queue_rows: int = 2048
     instances: int = 1
+    inline_call_us: int = 200
 
     def __post_init__(self) -> None:
         _require_int("max_batch_size", self.max_batch_size, minimum=1)
         _require_int("max_delay_us", self.max_delay_us, minimum=0)
         _require_int("max_queue_rows", self.max_queue_rows, minimum=1)
         _require_int("instances", self.instances, minimum=1)
+        _require_int("inline_call_us", self.inline_call_us, minimum=0)
         for size in self.preferred_batch_sizes:
             _require_int("preferred_batch_sizes", size, minimum=1)
             if size > self.max_batch_size:

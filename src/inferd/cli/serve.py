@@ -56,6 +56,14 @@ if TYPE_CHECKING:
     show_default=True,
 )
 @click.option(
+    "--inline-call-us",
+    default=200,
+    type=click.IntRange(min=0),
+    help="A compiled runtime's model call expected to take less runs on the event loop, not a thread "
+    "(0: always a thread).",
+    show_default=True,
+)
+@click.option(
     "--max-queue-rows",
     default=2048,
     type=click.IntRange(min=1),
@@ -157,6 +165,7 @@ def serve(
     max_delay_us: int,
     no_batching: bool,
     instances: int,
+    inline_call_us: int,
     max_queue_rows: int,
     timeout_s: float,
     watch_interval_s: float,
@@ -192,6 +201,7 @@ def serve(
         max_delay_us=max_delay_us,
         instances=instances,
         max_queue_rows=max_queue_rows,
+        inline_call_us=inline_call_us,
     )
     configuration = Configuration(
         server=ServerSettings(

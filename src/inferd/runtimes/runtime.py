@@ -13,6 +13,10 @@ from inferd.tensors import Batch, Signature
 FRAMEWORKS: tuple[str, ...] = ("onnx", "sklearn", "xgboost", "lightgbm", "python")
 """The framework names ``load_runtime`` and ``detect_framework`` speak."""
 
+COMPUTING_FRAMEWORKS: frozenset[str] = frozenset({"onnx", "sklearn", "xgboost", "lightgbm"})
+"""Frameworks whose ``predict`` only computes: no I/O, no locks, no sleeping, so its time grows
+with its rows and nothing else. A Python model's code may do anything."""
+
 
 @runtime_checkable
 class Runtime(Protocol):

@@ -3,9 +3,11 @@
 The pipeline's stages (:mod:`inferd.serving.pipeline`) run on the event loop
 (they are vectorised and cheap; store and cache round trips go to threads);
 the runtime call goes through the version's :class:`~inferd.batching.Batcher`,
-which runs it off the loop. Clients may send either the contract's named fields
-(``f0``..``f29``) or the model-level tensors standard OIP clients send (one
-``input`` matrix); the contract is checked either way
+which runs it off the loop, or on it when a compiled runtime's call is expected to take
+less than ``inline_call_us`` (a thread's hand-off would cost more than such a call).
+Clients may send either the contract's named fields (``f0``..``f29``) or the
+model-level tensors standard OIP clients send (one ``input`` matrix); the contract
+is checked either way
 (see :meth:`~inferd.contract.Contract.prepare`).
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from inferd.batching import Batcher, BatchingSettings
 from inferd.batching.batcher import Predict
+from inferd.runtimes.runtime import COMPUTING_FRAMEWORKS
 from inferd.serving.cache import PredictionCache
 from inferd.serving.feature_stage import FeatureStage
 from inferd.serving.loaded_model import LoadedModel
@@ -49,6 +52,7 @@ class ModelHandle:
             batching,
             observer=self.statistics if metrics is None else _Observers(self.statistics, metrics),
             name=model.version.ref,
+            inline=model.runtime.framework in COMPUTING_FRAMEWORKS,
         )
         self._pipeline = Pipeline(
             model,

@@ -48,6 +48,7 @@ def test_short_calls_of_a_computing_model_run_on_the_loop_once_timed_in_the_pool
     async def scenario() -> int:
         async with Batcher(model, BatchingSettings(), inline=True) as batcher:
             await one_at_a_time(batcher, 0, WARM_CALLS + 12)
+        assert (batcher.calls_in_pool, batcher.calls_on_loop) == (WARM_CALLS, 12)  # what metrics count
         return threading.get_ident()
 
     loop_thread = run(scenario())

@@ -112,6 +112,29 @@ def test_each_stage_and_batch_is_timed(metered: RunningServer) -> None:
     )
 
 
+def test_model_calls_are_counted_by_the_thread_that_ran_them(metered: RunningServer) -> None:
+    # clf is ONNX: after its first calls are timed in the pool, its short calls run on the event
+    # loop. double is a Python model: in the pool always, however short its calls (sleep_ms=0).
+    row = [0.5] * 6
+    body = {"inputs": [{"name": "input", "shape": [1, 6], "datatype": "FP32", "data": row}]}
+    for _ in range(30):
+        assert http_json(f"{metered.url}/v2/models/clf/infer", body)[0] == 200
+        assert (
+            http_json(f"{metered.url}/v1/models/double:predict", {"instances": [{"x": 1, "sleep_ms": 0}]})[0]
+            == 200
+        )
+    deadline = time.monotonic() + 10
+    while True:  # the counts are sampled once a second
+        samples = scrape(metered)
+        if value(samples, "inferd_model_calls_total", model="double", thread="pool") >= 30:
+            break
+        assert time.monotonic() < deadline, "the calls were not counted"
+        time.sleep(0.3)
+    assert value(samples, "inferd_model_calls_total", model="clf", thread="pool") >= 8
+    assert value(samples, "inferd_model_calls_total", model="clf", thread="event_loop") > 0
+    assert value(samples, "inferd_model_calls_total", model="double", thread="event_loop") == 0
+
+
 def test_prediction_distribution_counts_every_row(metered: RunningServer) -> None:
     before = scrape(metered)
     rows = [[0.1 * i] * 6 for i in range(7)]

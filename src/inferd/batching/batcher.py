@@ -115,6 +115,8 @@ class Batcher:
         # Inline calls run outside any request's context (as in the pool): a log line of the
         # model's must not carry the id of whichever request happened to dispatch the call.
         self._call_context = contextvars.Context()
+        self.calls_on_loop = 0  # model calls started, by where they ran (for metrics)
+        self.calls_in_pool = 0
 
     @property
     def queue_rows(self) -> int:
@@ -274,6 +276,7 @@ class Batcher:
         started = time.monotonic()
         if self._runs_inline(shares) and self._loop is not None:
             self._running.append(shares)
+            self.calls_on_loop += 1
             # Soon, not now: dispatch runs inside submit, and other callbacks should interleave.
             self._loop.call_soon(self._call_inline, shares, started, context=self._call_context)
             return
@@ -286,6 +289,7 @@ class Batcher:
             self._fail(shares, exc)
             return
         self._running.append(shares)
+        self.calls_in_pool += 1
         future.add_done_callback(partial(self._call_done, shares, started))
 
     def _runs_inline(self, shares: list[Share]) -> bool:

@@ -105,9 +105,11 @@ class ModelHandle:
             self.metrics.on_retired()
 
     def sample_metrics(self) -> None:
-        """Set the gauges that are sampled rather than recorded (the queue's depth)."""
+        """Set what is sampled rather than recorded: the queue's depth, the model calls by thread."""
         if self.metrics is not None:
-            self.metrics.set_queue_depth(self._batcher.queue_rows)
+            batcher = self._batcher
+            self.metrics.set_queue_depth(batcher.queue_rows)
+            self.metrics.count_calls(batcher.calls_on_loop, batcher.calls_in_pool)
 
     def infer(self, batch: Batch, *, deadline: float | None = None) -> Coroutine[Any, Any, InferenceResult]:
         """Run the pipeline; the model call is batched with other requests'. Returns this request's rows.

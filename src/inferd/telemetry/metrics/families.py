@@ -19,6 +19,7 @@ class Families:
     stage_duration: Histogram
     batch_size: Histogram
     queue_depth: Gauge
+    model_calls: Counter
     rejected: Counter
     cache_lookups: Counter
     feature_age: Histogram
@@ -81,6 +82,13 @@ class Families:
                 "Rows waiting for a model call.",
                 model_version,
                 multiprocess_mode="livesum",
+                registry=registry,
+            ),
+            model_calls=Counter(
+                names.MODEL_CALLS,
+                "Model calls, by the thread that ran them: the event loop (short calls of a computing "
+                "runtime) or the model's pool.",
+                [*model_version, "thread"],
                 registry=registry,
             ),
             rejected=Counter(

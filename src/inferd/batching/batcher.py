@@ -331,12 +331,13 @@ class Batcher:
         compute_s = 0.0
         try:
             outcome, compute_s = result
-            self._time_row(shares, compute_s, inline)
+            rows = sum(share.rows for share in shares)
+            self._time_row(rows, compute_s, inline)
             if isinstance(outcome, BaseException):
                 self._fail(shares, outcome)
             else:
-                self._answer(shares, outcome, sum(share.rows for share in shares))
-            self._report(shares, started, compute_s)
+                self._answer(shares, outcome, rows)
+            self._report(shares, rows, started, compute_s)
         except Exception as exc:  # a bug of ours: fail this call, keep serving the rest
             _log.exception("%s: batching failed", self._label)
             self._fail(shares, InferdError(f"{self._label}: internal batching error: {exc}"))
@@ -407,7 +408,7 @@ class Batcher:
 
     # -- reporting -----------------------------------------------------------------------------
 
-    def _time_row(self, shares: list[Share], compute_s: float, inline: bool) -> None:
+    def _time_row(self, rows: int, compute_s: float, inline: bool) -> None:
         """Fold this call's time a row into the average that decides where the next calls run.
 
         A call in the pool is timed with its wait for the GIL once the model's native code
@@ -417,7 +418,6 @@ class Batcher:
         fastest pool calls are the ones that waited least. Inline calls wait for nothing, and
         move it by their share either way.
         """
-        rows = sum(share.rows for share in shares)
         if not self._inline_bound_s or not rows or not compute_s:
             return
         row_s = compute_s / rows
@@ -427,11 +427,10 @@ class Batcher:
         else:
             self._row_s += 0.125 * (row_s - self._row_s)
 
-    def _report(self, shares: list[Share], started: float, compute_s: float) -> None:
+    def _report(self, shares: list[Share], rows: int, started: float, compute_s: float) -> None:
         self._call_s += 0.25 * (time.monotonic() - started - self._call_s)
         if self._observer is None:
             return
-        rows = sum(share.rows for share in shares)
         queue_wait_s = started - min(share.request.arrival_s for share in shares)
         try:
             self._observer.on_batch(rows, len(shares), queue_wait_s, compute_s)

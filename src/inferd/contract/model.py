@@ -89,7 +89,7 @@ class Contract:
         :class:`Violation` objects are built; ``.total`` always counts them all.
         An empty result means :meth:`check` accepts the batch.
         """
-        return self._validator().validate(batch, limit)
+        return (self._checks or self._new_validator()).validate(batch, limit)
 
     def check(self, batch: Mapping[str, Any], *, limit: int | None = CHECK_LIMIT) -> Batch:
         """``batch`` normalised: defaults filled, each input cast to its dtype, in contract order.
@@ -101,14 +101,12 @@ class Contract:
         million-row batch should not build a million objects); the message
         always gives the total.
         """
-        return self._validator().check(batch, limit)
+        return (self._checks or self._new_validator()).check(batch, limit)
 
-    def _validator(self) -> BatchValidator:
+    def _new_validator(self) -> BatchValidator:
         # It holds the numpy dtypes, so each check skips parsing them.
-        checks = self._checks
-        if checks is None:
-            checks = BatchValidator(self.inputs, self.stacks)
-            object.__setattr__(self, "_checks", checks)
+        checks = BatchValidator(self.inputs, self.stacks)
+        object.__setattr__(self, "_checks", checks)
         return checks
 
     def to_model_inputs(self, batch: Mapping[str, Any]) -> Batch:
